@@ -1,0 +1,72 @@
+/*
+ * cli.h - what the verbs of the koban command share: global options, the
+ * store, output in three shapes (aligned table on a terminal, NDJSON, CSV),
+ * progress on stderr, and the exit codes. Only this layer prints or exits.
+ */
+#ifndef KOBAN_CLI_H
+#define KOBAN_CLI_H
+
+#include "koban/koban.h"
+#include "koban/ledger.h"
+#include "koban/store.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_ERROR = 2 };
+
+typedef enum { OUT_TABLE, OUT_JSON, OUT_CSV } out_format;
+
+typedef struct cli {
+	const char *db_path;
+	bool db_explicit;      /* --db given on the command line */
+	out_format fmt;
+	bool quiet;
+	bool progress;         /* stderr is a terminal and not --quiet/--no-progress */
+	bool color;
+	const char *prog;
+} cli;
+
+typedef struct verb {
+	const char *name;
+	int (*run)(cli *c, int argc, char **argv);
+	const char *summary;
+} verb;
+
+int cmd_ledger(cli *c, int argc, char **argv);
+int cmd_triage(cli *c, int argc, char **argv);
+
+/* Messages on stderr, "koban: error: ..." */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_report(const kb_error *e);              /* a located error */
+void cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Open the store named by --db / $KOBAN_DB / ./koban.db. */
+int cli_open_store(cli *c, bool create, kb_store **ret);
+
+/* Output records. A table collects rows and prints them aligned at the end;
+ * JSON and CSV print each row at once. Column keys double as JSON keys and
+ * CSV header names; titles are the human headers. */
+typedef struct table table;
+table *table_new(cli *c, int ncols, const char *const keys[], const char *const titles[]);
+/* values: ncols strings, NULL for empty. `numeric` marks columns written as
+ * JSON numbers (bit i for column i). */
+void table_row(table *t, const char *const values[]);
+void table_set_numeric(table *t, unsigned mask);
+/* Print (table mode) and free. */
+void table_end(table *t);
+/* In JSON mode, each row gets {"type": kind} first; NULL for none. */
+void table_set_kind(table *t, const char *kind);
+
+/* Progress line on stderr: shown only when c->progress; throttled. */
+void progress_update(cli *c, const char *what, uint64_t done, uint64_t total, uint64_t records);
+void progress_clear(cli *c);
+
+/* Human section heading (table mode only). */
+void cli_heading(cli *c, const char *title);
+
+/* Parse "--opt VALUE" / "--opt=VALUE" at argv[*i]; advances *i. */
+bool opt_value(int argc, char **argv, int *i, const char *name, const char **ret);
+
+#endif

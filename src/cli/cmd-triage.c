@@ -1,0 +1,355 @@
+/*
+ * cmd-triage.c - `koban triage DIR`: the main job. Import an organisation
+ * bundle into a fresh store and report what a response team asks first.
+ *
+ * A bundle is a directory with conventional folders:
+ *   ledger/   asset, interface and component sheets (CSV) and ledger JSON;
+ *   sboms/    SBOMs named after their asset: ASSET.cdx.json, ASSET.spdx.json,
+ *             ASSET.json, or any *.json inside a folder sboms/ASSET/.
+ * The store is in memory unless --db PATH is given, in which case PATH must
+ * not exist yet (or --replace says to start it afresh): triage never mixes a
+ * bundle into an existing ledger.
+ *
+ * Sections so far: systems by category, owners, systems without a technical
+ * owner, management interfaces on public addresses. Exit status 1 when any
+ * management interface is public, 2 when any input failed.
+ */
+#include "cli.h"
+#include "import.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage_triage[] = "koban triage [--db PATH [--replace]] DIR";
+
+#define TRIAGE_MAX_FILES 100000 /* files taken from one bundle folder */
+
+struct list {
+	char **paths;
+	char **assets;
+	int n, cap;
+};
+
+static int list_add(struct list *l, char *path, char *asset)
+{
+	if (l->n == TRIAGE_MAX_FILES) {
+		cli_error("%s: more than %d files in the bundle; split it", path, TRIAGE_MAX_FILES);
+		free(path);
+		free(asset);
+		return -1;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->paths = realloc(l->paths, (size_t)l->cap * sizeof *l->paths);
+		l->assets = realloc(l->assets, (size_t)l->cap * sizeof *l->assets);
+		if (!l->paths || !l->assets) {
+			cli_error("out of memory");
+			exit(EXIT_ERROR);
+		}
+	}
+	l->paths[l->n] = path;
+	l->assets[l->n] = asset;
+	l->n++;
+	return 0;
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n > m && strcasecmp(s + n - m, suf) == 0;
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	if (!p) {
+		cli_error("out of memory");
+		exit(EXIT_ERROR);
+	}
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static int no_dots(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* The asset an SBOM file name describes: strip .cdx.json, .spdx.json, .json. */
+static char *asset_of(const char *file)
+{
+	static const char *const sufs[] = { ".cdx.json", ".cyclonedx.json", ".spdx.json", ".bom.json", ".json" };
+	for (size_t i = 0; i < sizeof sufs / sizeof sufs[0]; i++)
+		if (has_suffix(file, sufs[i]))
+			return strndup(file, strlen(file) - strlen(sufs[i]));
+	return NULL;
+}
+
+static int collect(const char *dir, struct list *ledger, struct list *sboms)
+{
+	struct dirent **ents;
+	char *ld = join(dir, "ledger");
+	int n = is_dir(ld) ? scandir(ld, &ents, no_dots, alphasort) : 0;
+	for (int i = 0; i < n; i++) {
+		char *p = join(ld, ents[i]->d_name);
+		if (is_file(p) && (has_suffix(p, ".csv") || has_suffix(p, ".json")))
+			list_add(ledger, p, NULL);
+		else
+			free(p);
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+	free(ld);
+	char *sd = join(dir, "sboms");
+	n = is_dir(sd) ? scandir(sd, &ents, no_dots, alphasort) : 0;
+	for (int i = 0; i < n; i++) {
+		char *p = join(sd, ents[i]->d_name);
+		if (is_file(p)) {
+			char *asset = asset_of(ents[i]->d_name);
+			if (asset)
+				list_add(sboms, p, asset);
+			else {
+				cli_warn("%s: not an SBOM name (ASSET.cdx.json, ASSET.spdx.json); skipped", p);
+				free(p);
+			}
+		} else if (is_dir(p)) {
+			struct dirent **sub;
+			int m = scandir(p, &sub, no_dots, alphasort);
+			for (int j = 0; j < m; j++) {
+				char *q = join(p, sub[j]->d_name);
+				if (is_file(q) && has_suffix(q, ".json"))
+					list_add(sboms, q, strdup(ents[i]->d_name));
+				else
+					free(q);
+				free(sub[j]);
+			}
+			if (m > 0)
+				free(sub);
+			free(p);
+		} else {
+			free(p);
+		}
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+	free(sd);
+	return 0;
+}
+
+static const char *const categories[] = { "external", "internal", "saas", "client" };
+
+struct counts {
+	int64_t by_cat[4];
+	int64_t total;
+};
+
+static int count_cat(const char *value, int64_t n, void *ctx)
+{
+	struct counts *c = ctx;
+	for (int i = 0; i < 4; i++)
+		if (value && strcmp(value, categories[i]) == 0)
+			c->by_cat[i] = n;
+	c->total += n;
+	return 0;
+}
+
+static int owner_row(const char *value, int64_t n, void *ctx)
+{
+	char num[24];
+	snprintf(num, sizeof num, "%lld", (long long)n);
+	const char *v[] = { value ? value : "(none)", num };
+	table_row(ctx, v);
+	return 0;
+}
+
+static int unowned_row(const kb_asset *a, void *ctx)
+{
+	if (a->field[KB_AF_TECHNICAL_OWNER])
+		return 0;
+	const char *v[] = { a->field[KB_AF_NAME], a->field[KB_AF_CATEGORY], a->field[KB_AF_PRODUCT],
+		            a->field[KB_AF_BUSINESS_OWNER] };
+	table_row(ctx, v);
+	return 0;
+}
+
+struct pubmgmt {
+	table *t;
+	int64_t n;
+};
+
+static int pubmgmt_row(const kb_asset *a, const kb_interface *i, void *ctx)
+{
+	struct pubmgmt *pm = ctx;
+	char port[16] = "";
+	if (i->port)
+		snprintf(port, sizeof port, "%d", i->port);
+	char prod[512];
+	snprintf(prod, sizeof prod, "%s%s%s", a->field[KB_AF_PRODUCT] ? a->field[KB_AF_PRODUCT] : "",
+	         a->field[KB_AF_VERSION] ? " " : "", a->field[KB_AF_VERSION] ? a->field[KB_AF_VERSION] : "");
+	const char *why = i->exposure_given ? "marked public in the ledger" : "public address";
+	const char *v[] = { a->field[KB_AF_NAME], i->address, port, i->protocol, prod,
+		            a->field[KB_AF_TECHNICAL_OWNER] ? a->field[KB_AF_TECHNICAL_OWNER] : a->field[KB_AF_BUSINESS_OWNER],
+		            why };
+	table_row(pm->t, v);
+	pm->n++;
+	return 0;
+}
+
+int cmd_triage(cli *c, int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool replace = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--replace") == 0)
+			replace = true;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			cli_usage_error(usage_triage, "unknown option %s", argv[i]);
+			return EXIT_ERROR;
+		} else if (!dir)
+			dir = argv[i];
+		else {
+			cli_usage_error(usage_triage, "name one bundle directory");
+			return EXIT_ERROR;
+		}
+	}
+	if (!dir) {
+		cli_usage_error(usage_triage, "name the bundle directory (e.g. examples/acme)");
+		return EXIT_ERROR;
+	}
+	if (!is_dir(dir)) {
+		cli_error("%s: not a directory: expected an organisation bundle (ledger/, sboms/, ...)", dir);
+		return EXIT_ERROR;
+	}
+	const char *db = KB_STORE_MEMORY;
+	if (c->db_explicit) {
+		db = c->db_path;
+		if (access(db, F_OK) == 0) {
+			if (!replace) {
+				cli_error("%s: exists; triage builds a fresh store (add --replace to start it afresh)", db);
+				return EXIT_ERROR;
+			}
+			char side[4096];
+			unlink(db);
+			snprintf(side, sizeof side, "%s-wal", db);
+			unlink(side);
+			snprintf(side, sizeof side, "%s-shm", db);
+			unlink(side);
+		}
+	}
+	cli sc = *c;
+	sc.db_path = db;
+	kb_store *s;
+	if (cli_open_store(&sc, true, &s) < 0)
+		return EXIT_ERROR;
+
+	struct list ledger = { 0 }, sboms = { 0 };
+	collect(dir, &ledger, &sboms);
+	if (ledger.n == 0)
+		cli_warn("%s/ledger: no ledger files (*.csv, *.json)", dir);
+
+	import_totals tot = { .silent = true };
+	int status = EXIT_CLEAN;
+	if (ledger.n && cli_import_files(c, s, ledger.n, (const char *const *)ledger.paths, NULL,
+	                                 KB_LEDGER_FMT_AUTO, &tot) != EXIT_CLEAN)
+		status = EXIT_ERROR;
+	if (sboms.n && cli_import_files(c, s, sboms.n, (const char *const *)sboms.paths,
+	                                (const char *const *)sboms.assets, KB_LEDGER_FMT_AUTO, &tot) != EXIT_CLEAN)
+		status = EXIT_ERROR;
+
+	kb_error err;
+	kb_error_clear(&err);
+	struct counts cnt = { { 0 }, 0 };
+	int r = kb_ledger_count_by(s, KB_AF_CATEGORY, count_cat, &cnt, &err);
+
+	if (c->fmt == OUT_TABLE) {
+		printf("koban triage %s\n", dir);
+		printf("imported %u of %u files: %lld systems, %llu interfaces, %llu components%s\n", tot.files,
+		       tot.files + tot.failed, (long long)cnt.total, (unsigned long long)tot.interfaces,
+		       (unsigned long long)tot.components, tot.failed ? " (some files failed: see above)" : "");
+	}
+
+	if (r == 0) {
+		cli_heading(c, "Systems by category");
+		static const char *const keys[] = { "category", "systems" };
+		static const char *const titles[] = { "CATEGORY", "SYSTEMS" };
+		table *t = table_new(c, 2, keys, titles);
+		table_set_numeric(t, 2);
+		table_set_kind(t, "category");
+		for (int i = 0; i < 4; i++) {
+			char num[24];
+			snprintf(num, sizeof num, "%lld", (long long)cnt.by_cat[i]);
+			const char *v[] = { categories[i], num };
+			table_row(t, v);
+		}
+		table_end(t);
+	}
+	if (r == 0) {
+		cli_heading(c, "Owners (technical)");
+		static const char *const keys[] = { "technical_owner", "systems" };
+		static const char *const titles[] = { "TECHNICAL OWNER", "SYSTEMS" };
+		table *t = table_new(c, 2, keys, titles);
+		table_set_numeric(t, 2);
+		table_set_kind(t, "owner");
+		r = kb_ledger_count_by(s, KB_AF_TECHNICAL_OWNER, owner_row, t, &err);
+		table_end(t);
+	}
+	if (r == 0) {
+		cli_heading(c, "Systems without a technical owner");
+		static const char *const keys[] = { "name", "category", "product", "business_owner" };
+		static const char *const titles[] = { "NAME", "CATEGORY", "PRODUCT", "BUSINESS OWNER" };
+		table *t = table_new(c, 4, keys, titles);
+		table_set_kind(t, "unowned");
+		r = kb_ledger_assets(s, NULL, unowned_row, t, &err);
+		table_end(t);
+	}
+	struct pubmgmt pm = { 0 };
+	if (r == 0) {
+		cli_heading(c, "Management interfaces on public addresses");
+		static const char *const keys[] = { "asset", "address", "port", "protocol", "product", "owner", "why" };
+		static const char *const titles[] = { "ASSET", "ADDRESS", "PORT", "PROTO", "PRODUCT", "OWNER", "WHY" };
+		pm.t = table_new(c, 7, keys, titles);
+		table_set_numeric(pm.t, 4);
+		table_set_kind(pm.t, "public_management");
+		r = kb_ledger_public_management(s, pubmgmt_row, &pm, &err);
+		table_end(pm.t);
+		if (c->fmt == OUT_TABLE && pm.n == 0)
+			printf("none\n");
+	}
+	if (r < 0) {
+		cli_report(&err);
+		status = EXIT_ERROR;
+	}
+	for (int i = 0; i < ledger.n; i++)
+		free(ledger.paths[i]);
+	for (int i = 0; i < sboms.n; i++) {
+		free(sboms.paths[i]);
+		free(sboms.assets[i]);
+	}
+	free(ledger.paths);
+	free(ledger.assets);
+	free(sboms.paths);
+	free(sboms.assets);
+	kb_store_close(s);
+	if (status == EXIT_CLEAN && pm.n > 0)
+		status = EXIT_FINDINGS;
+	return status;
+}

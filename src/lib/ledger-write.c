@@ -1,0 +1,445 @@
+/*
+ * ledger-write.c - the one place that writes ledger rows.
+ *
+ * A kb_ledger_writer owns the prepared statements an import needs, so a
+ * million-row import prepares each statement once. Asset writes are partial:
+ * a reader says which fields it has (`present`), and only those columns are
+ * written; the UPDATE is skipped when nothing changed, so `updated` means a
+ * value really changed. Statements for each field mask are built on first use
+ * and cached (a file has one mask, so the cache is tiny).
+ *
+ * Components and interfaces are upserts keyed by the UNIQUE constraints in
+ * store-migrate.c; re-importing a file therefore updates rows, never
+ * duplicates them.
+ */
+#include "koban/ledger.h"
+#include "koban/purl.h"
+#include "store-internal.h"
+#include "util-buf.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MASK_CACHE 8
+
+struct mask_stmts {
+	uint32_t mask;
+	sqlite3_stmt *insert;
+	sqlite3_stmt *update;
+	int nfields;
+	kb_asset_field fields[KB_AF__COUNT];
+};
+
+struct kb_ledger_writer {
+	kb_store *s;
+	sqlite3_stmt *find_asset;
+	sqlite3_stmt *put_iface;
+	sqlite3_stmt *put_comp;
+	sqlite3_stmt *clear_ifaces;
+	sqlite3_stmt *clear_comps;
+	struct mask_stmts cache[MASK_CACHE];
+	int ncache;
+	char *last_name; /* one-entry cache of name -> id for sheets sorted by asset */
+	int64_t last_id;
+};
+
+int kb_ledger_writer_new(kb_store *s, kb_ledger_writer **ret, kb_error *err)
+{
+	kb_ledger_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return KB_ENOMEM;
+	w->s = s;
+	int r = kb_store_prepare(s, "SELECT id FROM asset WHERE name = ?1", &w->find_asset, err);
+	if (r == 0)
+		r = kb_store_prepare(s,
+		                     "INSERT INTO interface(asset_id, address, port, protocol, role, exposure,"
+		                     " exposure_given) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		                     " ON CONFLICT(asset_id, address, port, protocol) DO UPDATE SET"
+		                     " role = excluded.role, exposure = excluded.exposure,"
+		                     " exposure_given = excluded.exposure_given",
+		                     &w->put_iface, err);
+	if (r == 0)
+		r = kb_store_prepare(s,
+		                     "INSERT INTO component(asset_id, source, ecosystem, name, version, evidence,"
+		                     " purl, cpe, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		                     " ON CONFLICT(asset_id, source, ecosystem, name, version, evidence)"
+		                     " DO UPDATE SET purl = excluded.purl, cpe = excluded.cpe,"
+		                     " origin = excluded.origin",
+		                     &w->put_comp, err);
+	if (r == 0)
+		r = kb_store_prepare(s, "DELETE FROM interface WHERE asset_id = ?1", &w->clear_ifaces, err);
+	if (r == 0)
+		r = kb_store_prepare(s,
+		                     "DELETE FROM component WHERE asset_id = ?1"
+		                     " AND (?2 IS NULL OR source = ?2) AND (?3 IS NULL OR origin = ?3)",
+		                     &w->clear_comps, err);
+	if (r < 0) {
+		kb_ledger_writer_free(w);
+		return r;
+	}
+	*ret = w;
+	return 0;
+}
+
+kb_ledger_writer *kb_ledger_writer_free(kb_ledger_writer *w)
+{
+	if (!w)
+		return NULL;
+	sqlite3_finalize(w->find_asset);
+	sqlite3_finalize(w->put_iface);
+	sqlite3_finalize(w->put_comp);
+	sqlite3_finalize(w->clear_ifaces);
+	sqlite3_finalize(w->clear_comps);
+	for (int i = 0; i < w->ncache; i++) {
+		sqlite3_finalize(w->cache[i].insert);
+		sqlite3_finalize(w->cache[i].update);
+	}
+	free(w->last_name);
+	free(w);
+	return NULL;
+}
+
+static int build_mask_stmts(kb_ledger_writer *w, uint32_t mask, struct mask_stmts **ret, kb_error *err)
+{
+	for (int i = 0; i < w->ncache; i++)
+		if (w->cache[i].mask == mask) {
+			*ret = &w->cache[i];
+			return 0;
+		}
+	if (w->ncache == MASK_CACHE) {
+		/* Evict the oldest; masks change at most once per file. */
+		sqlite3_finalize(w->cache[0].insert);
+		sqlite3_finalize(w->cache[0].update);
+		memmove(&w->cache[0], &w->cache[1], sizeof w->cache[0] * (MASK_CACHE - 1));
+		w->ncache--;
+	}
+	struct mask_stmts *m = &w->cache[w->ncache];
+	memset(m, 0, sizeof *m);
+	m->mask = mask;
+	for (int f = 0; f < KB_AF__COUNT; f++)
+		if (f != KB_AF_NAME && (mask & KB_AF_MASK(f)))
+			m->fields[m->nfields++] = (kb_asset_field)f;
+
+	kb_buf ins, upd;
+	kb_buf_init(&ins, 4096);
+	kb_buf_init(&upd, 4096);
+	int r = kb_buf_puts(&ins, "INSERT INTO asset(name");
+	for (int i = 0; i < m->nfields && r == 0; i++)
+		r = kb_buf_printf(&ins, ", %s", kb_asset_field_name(m->fields[i]));
+	if (r == 0)
+		r = kb_buf_puts(&ins, ") VALUES (?1");
+	for (int i = 0; i < m->nfields && r == 0; i++)
+		r = kb_buf_printf(&ins, ", ?%d", i + 2);
+	if (r == 0)
+		r = kb_buf_puts(&ins, ")");
+
+	if (r == 0)
+		r = kb_buf_puts(&upd, "UPDATE asset SET updated = strftime('%Y-%m-%dT%H:%M:%SZ','now')");
+	for (int i = 0; i < m->nfields && r == 0; i++)
+		r = kb_buf_printf(&upd, ", %s = ?%d", kb_asset_field_name(m->fields[i]), i + 2);
+	if (r == 0)
+		r = kb_buf_puts(&upd, " WHERE id = ?1 AND (0");
+	for (int i = 0; i < m->nfields && r == 0; i++)
+		r = kb_buf_printf(&upd, " OR %s IS NOT ?%d", kb_asset_field_name(m->fields[i]), i + 2);
+	if (r == 0)
+		r = kb_buf_puts(&upd, ")");
+	if (r == 0)
+		r = kb_store_prepare(w->s, kb_buf_str(&ins), &m->insert, err);
+	if (r == 0 && m->nfields)
+		r = kb_store_prepare(w->s, kb_buf_str(&upd), &m->update, err);
+	kb_buf_free(&ins);
+	kb_buf_free(&upd);
+	if (r < 0) {
+		sqlite3_finalize(m->insert);
+		return r;
+	}
+	w->ncache++;
+	*ret = m;
+	return 0;
+}
+
+int kb_ledger_asset_id(kb_ledger_writer *w, const char *name, int64_t *ret_id, kb_error *err)
+{
+	if (w->last_name && strcmp(w->last_name, name) == 0) {
+		*ret_id = w->last_id;
+		return 0;
+	}
+	sqlite3_stmt *st = w->find_asset;
+	sqlite3_reset(st);
+	kb_bind_text(st, 1, name);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return kb_error_set(err, KB_ENOTFOUND, NULL, 0, 0, KB_NO_OFFSET,
+		                    "no asset named \"%.200s\" in the ledger", name);
+	if (rc != SQLITE_ROW)
+		return kb_store_fail(w->s, err, "find asset");
+	int64_t id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	char *copy = strdup(name);
+	if (copy) {
+		free(w->last_name);
+		w->last_name = copy;
+		w->last_id = id;
+	}
+	*ret_id = id;
+	return 0;
+}
+
+int kb_ledger_put_asset(kb_ledger_writer *w, const kb_asset *a, uint32_t present, int64_t *ret_id,
+                        bool *ret_created, kb_error *err)
+{
+	const char *name = a->field[KB_AF_NAME];
+	assert(name && *name);
+	struct mask_stmts *m;
+	int r = build_mask_stmts(w, present & KB_AF_ALL, &m, err);
+	if (r < 0)
+		return r;
+	int64_t id;
+	kb_error lookup_err;
+	kb_error_clear(&lookup_err);
+	r = kb_ledger_asset_id(w, name, &id, &lookup_err);
+	if (r == KB_ENOTFOUND) {
+		if (!(present & KB_AF_MASK(KB_AF_CATEGORY)) || !a->field[KB_AF_CATEGORY])
+			return kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+			                    "asset \"%.200s\" is new: expected a category "
+			                    "(external, internal, saas, client)",
+			                    name);
+		sqlite3_stmt *st = m->insert;
+		sqlite3_reset(st);
+		kb_bind_text(st, 1, name);
+		for (int i = 0; i < m->nfields; i++)
+			kb_bind_text_or_null(st, i + 2, a->field[m->fields[i]]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			r = kb_store_fail(w->s, err, "insert asset");
+			sqlite3_reset(st);
+			return r;
+		}
+		sqlite3_reset(st);
+		id = sqlite3_last_insert_rowid(w->s->db);
+		if (ret_created)
+			*ret_created = true;
+	} else if (r < 0) {
+		if (err)
+			*err = lookup_err;
+		return r;
+	} else {
+		if (m->update) {
+			sqlite3_stmt *st = m->update;
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, id);
+			for (int i = 0; i < m->nfields; i++)
+				kb_bind_text_or_null(st, i + 2, a->field[m->fields[i]]);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				r = kb_store_fail(w->s, err, "update asset");
+				sqlite3_reset(st);
+				return r;
+			}
+			sqlite3_reset(st);
+		}
+		if (ret_created)
+			*ret_created = false;
+	}
+	if (ret_id)
+		*ret_id = id;
+	return 0;
+}
+
+int kb_ledger_put_interface(kb_ledger_writer *w, int64_t asset_id, const kb_interface *i, kb_error *err)
+{
+	if (!i->address || !*i->address)
+		return kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		                    "interface: expected an address, found none");
+	if (i->port < 0 || i->port > 65535)
+		return kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		                    "interface %s: expected a port 1-65535, found %d", i->address, i->port);
+	sqlite3_stmt *st = w->put_iface;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, asset_id);
+	kb_bind_text(st, 2, i->address);
+	sqlite3_bind_int(st, 3, i->port);
+	kb_bind_text(st, 4, i->protocol);
+	kb_bind_text(st, 5, kb_role_name(i->role));
+	kb_exposure e = i->exposure_given ? i->exposure : kb_net_classify(i->address);
+	kb_bind_text(st, 6, kb_exposure_name(e));
+	sqlite3_bind_int(st, 7, i->exposure_given ? 1 : 0);
+	int r = 0;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		r = kb_store_fail(w->s, err, "write interface");
+	sqlite3_reset(st);
+	return r;
+}
+
+int kb_ledger_put_component(kb_ledger_writer *w, int64_t asset_id, const kb_component *c, kb_error *err)
+{
+	const char *ecosystem = c->ecosystem ? c->ecosystem : "";
+	const char *name = c->name ? c->name : "";
+	const char *version = c->version ? c->version : "";
+	char *canon = NULL, *pkgname = NULL;
+	kb_purl *p = NULL;
+	int r = 0;
+	if (c->purl && *c->purl) {
+		kb_error perr;
+		kb_error_clear(&perr);
+		r = kb_purl_parse(c->purl, strlen(c->purl), &p, &perr);
+		if (r < 0)
+			return kb_error_set(err, r, NULL, 0, 0, KB_NO_OFFSET, "purl \"%.200s\": %s", c->purl,
+			                    perr.msg[0] ? perr.msg : kb_strerror(r));
+		r = kb_purl_format(p, &canon);
+		if (r == 0 && !*name)
+			r = kb_purl_package_name(p, &pkgname);
+		if (r < 0)
+			goto out;
+		if (!*ecosystem)
+			ecosystem = kb_purl_ecosystem(p);
+		if (!*name)
+			name = pkgname;
+		if (!*version && p->version)
+			version = p->version;
+	}
+	if (!*name) {
+		r = kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		                 "component: expected a name (or a purl), found none");
+		goto out;
+	}
+	sqlite3_stmt *st = w->put_comp;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, asset_id);
+	kb_bind_text(st, 2, kb_source_name(c->source));
+	kb_bind_text(st, 3, ecosystem);
+	kb_bind_text(st, 4, name);
+	kb_bind_text(st, 5, version);
+	kb_bind_text(st, 6, c->evidence);
+	kb_bind_text_or_null(st, 7, canon);
+	kb_bind_text_or_null(st, 8, c->cpe);
+	kb_bind_text(st, 9, c->origin);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		r = kb_store_fail(w->s, err, "write component");
+	sqlite3_reset(st);
+out:
+	free(canon);
+	free(pkgname);
+	kb_purl_free(p);
+	return r;
+}
+
+int kb_ledger_clear_interfaces(kb_ledger_writer *w, int64_t asset_id, kb_error *err)
+{
+	sqlite3_stmt *st = w->clear_ifaces;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, asset_id);
+	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : kb_store_fail(w->s, err, "clear interfaces");
+	sqlite3_reset(st);
+	return r;
+}
+
+int kb_ledger_clear_components(kb_ledger_writer *w, int64_t asset_id, int source, const char *origin,
+                               kb_error *err)
+{
+	sqlite3_stmt *st = w->clear_comps;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, asset_id);
+	if (source >= 0)
+		kb_bind_text(st, 2, kb_source_name((kb_source)source));
+	else
+		sqlite3_bind_null(st, 2);
+	if (origin)
+		kb_bind_text(st, 3, origin);
+	else
+		sqlite3_bind_null(st, 3);
+	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : kb_store_fail(w->s, err, "clear components");
+	sqlite3_reset(st);
+	return r;
+}
+
+static int set_one(kb_store *s, const char *asset, const char *field, const char *value, kb_error *err)
+{
+	kb_asset_field f;
+	if (kb_asset_field_lookup(field, &f) < 0) {
+		kb_buf names;
+		kb_buf_init(&names, 1024);
+		for (int i = 0; i < KB_AF__COUNT; i++)
+			kb_buf_printf(&names, "%s%s", i ? ", " : "", kb_asset_field_name((kb_asset_field)i));
+		int r = kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		                     "unknown field \"%.64s\": expected one of %s", field, kb_buf_str(&names));
+		kb_buf_free(&names);
+		return r;
+	}
+	char *norm = NULL;
+	int r = kb_asset_value_normalize(f, value, &norm, err);
+	if (r < 0)
+		return r;
+	char sql[160];
+	snprintf(sql, sizeof sql,
+	         "UPDATE asset SET %s = ?1, updated = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now') WHERE name = ?2",
+	         kb_asset_field_name(f));
+	sqlite3_stmt *st = NULL;
+	r = kb_store_prepare(s, sql, &st, err);
+	if (r == 0) {
+		kb_bind_text_or_null(st, 1, norm);
+		kb_bind_text(st, 2, asset);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_CONSTRAINT_UNIQUE)
+			r = kb_error_set(err, KB_EEXIST, NULL, 0, 0, KB_NO_OFFSET,
+			                 "an asset named \"%.200s\" already exists", norm);
+		else if (rc != SQLITE_DONE)
+			r = kb_store_fail(s, err, "update asset");
+		else if (sqlite3_changes(s->db) == 0)
+			r = kb_error_set(err, KB_ENOTFOUND, NULL, 0, 0, KB_NO_OFFSET,
+			                 "no asset named \"%.200s\" in the ledger", asset);
+	}
+	sqlite3_finalize(st);
+	free(norm);
+	return r;
+}
+
+int kb_ledger_set(kb_store *s, const char *asset, size_t n, const char *const fields[],
+                  const char *const values[], kb_error *err)
+{
+	int r = kb_store_begin(s, err);
+	if (r < 0)
+		return r;
+	/* A rename changes the name later fields must find the asset by. */
+	const char *current = asset;
+	char *renamed = NULL;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = set_one(s, current, fields[i], values[i], err);
+		kb_asset_field f;
+		if (r == 0 && kb_asset_field_lookup(fields[i], &f) == 0 && f == KB_AF_NAME) {
+			char *norm = NULL;
+			kb_asset_value_normalize(f, values[i], &norm, NULL);
+			free(renamed);
+			renamed = norm;
+			current = renamed;
+		}
+	}
+	if (r == 0)
+		r = kb_store_commit(s, err);
+	else
+		kb_store_rollback(s);
+	free(renamed);
+	return r;
+}
+
+int kb_ledger_delete(kb_store *s, const char *asset, kb_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = kb_store_begin(s, err);
+	if (r == 0)
+		r = kb_store_prepare(s, "DELETE FROM asset WHERE name = ?1", &st, err);
+	if (r == 0) {
+		kb_bind_text(st, 1, asset);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = kb_store_fail(s, err, "delete asset");
+		else if (sqlite3_changes(s->db) == 0)
+			r = kb_error_set(err, KB_ENOTFOUND, NULL, 0, 0, KB_NO_OFFSET,
+			                 "no asset named \"%.200s\" in the ledger", asset);
+	}
+	sqlite3_finalize(st);
+	if (r == 0)
+		r = kb_store_commit(s, err);
+	else
+		kb_store_rollback(s);
+	return r;
+}

@@ -1,0 +1,94 @@
+/*
+ * store-migrate.c - the schema, as an ordered list of migrations.
+ *
+ * PRAGMA user_version holds the number of migrations applied. Opening a store
+ * applies the missing ones, in order, in one transaction, so a store is either
+ * at the old version or the new one, never in between. A migration is never
+ * edited once released: a change of schema is a new entry at the end.
+ *
+ * Ledger invariants the schema enforces:
+ *  - asset.name is unique; category and form_factor are from fixed sets;
+ *  - an interface is unique per (asset, address, port, protocol); port 0 and
+ *    protocol '' mean "not given";
+ *  - a component is unique per (asset, source, ecosystem, name, version,
+ *    evidence), with '' for "not given", so re-importing updates instead of
+ *    duplicating; `origin` names the document that asserted it (an SBOM file,
+ *    a scanned root) so that document's next import can replace its rows.
+ *  - deleting an asset deletes its interfaces and components.
+ */
+#include "store-internal.h"
+
+#include <stdio.h>
+
+static const char *const migrations[] = {
+	/* 1: the ledger */
+	"CREATE TABLE asset ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),"
+	"  category TEXT NOT NULL CHECK (category IN ('external','internal','saas','client')),"
+	"  business_owner TEXT, technical_owner TEXT,"
+	"  vendor TEXT, product TEXT, version TEXT, modules TEXT,"
+	"  form_factor TEXT CHECK (form_factor IN ('hardware','virtual','cloud','saas','software')),"
+	"  environment TEXT, notes TEXT, tags TEXT,"
+	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+	");"
+	"CREATE TABLE interface ("
+	"  id INTEGER PRIMARY KEY,"
+	"  asset_id INTEGER NOT NULL REFERENCES asset(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL CHECK (length(address) > 0),"
+	"  port INTEGER NOT NULL DEFAULT 0 CHECK (port BETWEEN 0 AND 65535),"
+	"  protocol TEXT NOT NULL DEFAULT '',"
+	"  role TEXT NOT NULL CHECK (role IN ('management','service')),"
+	"  exposure TEXT NOT NULL CHECK (exposure IN ('public','internal','unknown')),"
+	"  exposure_given INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (asset_id, address, port, protocol)"
+	");"
+	"CREATE TABLE component ("
+	"  id INTEGER PRIMARY KEY,"
+	"  asset_id INTEGER NOT NULL REFERENCES asset(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL CHECK (source IN ('declared','sbom','scan')),"
+	"  ecosystem TEXT NOT NULL DEFAULT '',"
+	"  name TEXT NOT NULL CHECK (length(name) > 0),"
+	"  version TEXT NOT NULL DEFAULT '',"
+	"  evidence TEXT NOT NULL DEFAULT '',"
+	"  purl TEXT, cpe TEXT,"
+	"  origin TEXT NOT NULL DEFAULT '',"
+	"  UNIQUE (asset_id, source, ecosystem, name, version, evidence)"
+	");"
+	"CREATE INDEX component_name ON component(name);"
+	"CREATE INDEX component_origin ON component(asset_id, source, origin);",
+};
+
+int kb_store_schema_latest(void)
+{
+	return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+int kb_store_migrate(kb_store *s, kb_error *err)
+{
+	int have = kb_store_schema_version(s);
+	if (have < 0)
+		return kb_store_fail(s, err, "read schema version");
+	int latest = kb_store_schema_latest();
+	if (have > latest)
+		return kb_error_set(err, KB_ESCHEMA, s->path, 0, 0, KB_NO_OFFSET,
+		                    "store schema %d is newer than this koban (%d)", have, latest);
+	if (have == latest)
+		return 0;
+	int r = kb_store_exec(s, "BEGIN IMMEDIATE", err);
+	if (r < 0)
+		return r;
+	for (int i = have; i < latest && r == 0; i++)
+		r = kb_store_exec(s, migrations[i], err);
+	if (r == 0) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", latest);
+		r = kb_store_exec(s, sql, err);
+	}
+	if (r == 0)
+		r = kb_store_exec(s, "COMMIT", err);
+	if (r < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
