@@ -92,7 +92,6 @@ const char *kb_source_name(kb_source s);
 int kb_source_parse(const char *s, kb_source *ret);
 
 typedef struct kb_component {
-	int64_t id;
 	const char *asset;      /* asset name (queries) */
 	const char *ecosystem;  /* OSV ecosystem ("Maven"), "" when unknown */
 	const char *name;       /* never empty */
@@ -159,8 +158,19 @@ int kb_ledger_asset_id(kb_ledger_writer *w, const char *name, int64_t *ret_id, k
 /* Insert or update (by asset, address, port, protocol). */
 int kb_ledger_put_interface(kb_ledger_writer *w, int64_t asset_id, const kb_interface *i, kb_error *err);
 /* Insert or update (by asset, source, ecosystem, name, version, evidence). A purl
- * is normalised; ecosystem, name and version left empty are taken from it. */
+ * is normalised; ecosystem, name and version left empty are taken from it.
+ * Validation errors are returned at once. The write itself may be deferred to
+ * the writer's thread: a failure there (a store error, or an asset name that
+ * does not exist) is returned by a later call on the writer or by
+ * kb_ledger_writer_flush(). */
 int kb_ledger_put_component(kb_ledger_writer *w, int64_t asset_id, const kb_component *c, kb_error *err);
+/* The same, for readers: asset_id 0 means "the asset named c->asset"; line and
+ * column are where the reader found the record, and locate errors found later. */
+int kb_ledger_put_component_at(kb_ledger_writer *w, int64_t asset_id, const kb_component *c, uint64_t line,
+                               uint64_t column, kb_error *err);
+/* Wait until every deferred write is done; returns the first failure. Call it
+ * before committing. */
+int kb_ledger_writer_flush(kb_ledger_writer *w, kb_error *err);
 /* Delete an asset's interfaces. */
 int kb_ledger_clear_interfaces(kb_ledger_writer *w, int64_t asset_id, kb_error *err);
 /* Delete an asset's components from `source` asserted by `origin` (NULL: any origin);

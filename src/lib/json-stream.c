@@ -78,6 +78,11 @@ static uint64_t token_offset(struct kb_jstream *js)
 
 bool kb_jstream_locate(kb_jstream *js, const json_t *obj, uint64_t *line, uint64_t *column)
 {
+	if (!obj) {
+		*line = js->item_line;
+		*column = js->item_col;
+		return true;
+	}
 	for (size_t i = 0; i < js->nlocs; i++)
 		if (js->locs[i].obj == obj) {
 			*line = js->locs[i].line;
@@ -133,7 +138,8 @@ static int emit(struct kb_jstream *js, json_t *v)
 		.line = js->item_line,
 		.column = js->item_col,
 	};
-	js->c->stats->records++;
+	if (it.element)
+		js->c->stats->records++;
 	int r = js->fn(js, &it, js->ctx);
 	json_decref(v);
 	clear_item(js);
@@ -442,7 +448,9 @@ int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn
 			if (strncmp(w, "lexical error: ", 15) == 0)
 				w += 15;
 			yajl_free_error(js->h, msg);
-			uint64_t off = js->chunk_base + yajl_get_bytes_consumed(js->h), line, col;
+			/* yajl has consumed the offending byte: point at it */
+			size_t consumed = yajl_get_bytes_consumed(js->h);
+			uint64_t off = js->chunk_base + (consumed ? consumed - 1 : 0), line, col;
 			locate_offset(js, off, &line, &col);
 			kb_error_set(c->err, KB_EPARSE, NULL, 0, 0, KB_NO_OFFSET, "expected valid JSON: %s", w);
 			r = kb_import_locate(c, KB_EPARSE, line, col, off);

@@ -46,7 +46,8 @@ typedef int (*kb_jstream_item_fn)(kb_jstream *js, const kb_jstream_item *it, voi
  * located in c->err. */
 int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn fn, void *ctx);
 
-/* Where an object of the current item began; false when unknown. */
+/* Where an object of the current item began (obj NULL: the item itself);
+ * false when unknown. */
 bool kb_jstream_locate(kb_jstream *js, const json_t *obj, uint64_t *line, uint64_t *column);
 
 /* Fill c->err at the location of obj (or of the item when obj is unknown). */

@@ -308,10 +308,10 @@ static int put_inline_component(struct csv_state *st, int col, char *entry, void
 		}
 		comp.name = entry;
 	}
-	int r = kb_ledger_put_component(st->c->w, id, &comp, st->c->err);
+	int r = kb_ledger_put_component_at(st->c->w, id, &comp, st->row_line, (uint64_t)col + 1, st->c->err);
 	if (r == 0)
 		st->c->stats->components++;
-	return r < 0 ? fail_col(st, r, col) : 0;
+	return r < 0 ? kb_import_written_fail(st->c, r) : 0;
 }
 
 static int do_asset_row(struct csv_state *st)
@@ -485,11 +485,18 @@ static int do_interface_row(struct csv_state *st)
 
 static int do_component_row(struct csv_state *st)
 {
-	int64_t id;
-	int r = row_asset_id(st, &id);
-	if (r < 0)
-		return r;
+	int col = st->col_of[COL_ASSET];
+	const char *name = cell(st, col);
+	size_t len = 0;
+	const char *t = name ? kb_str_trim(name, &len) : NULL;
+	if (!len) {
+		kb_error_set(st->c->err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		             "column \"asset\": expected the name of an asset, found an empty cell");
+		return fail(st, KB_EINVAL, col);
+	}
+	((char *)t)[len] = '\0'; /* the cell is ours: it lives in st->data */
 	kb_component comp = {
+		.asset = t,
 		.ecosystem = cell_kind(st, COL_ECOSYSTEM),
 		.name = cell_kind(st, COL_NAME),
 		.version = cell_kind(st, COL_VERSION),
@@ -505,13 +512,14 @@ static int do_component_row(struct csv_state *st)
 		             "column \"source\": expected declared, sbom or scan, found \"%.40s\"", src);
 		return fail(st, KB_EINVAL, st->col_of[COL_SOURCE]);
 	}
-	r = kb_ledger_put_component(st->c->w, id, &comp, st->c->err);
-	if (r < 0) {
-		int col = st->col_of[COL_NAME];
-		if (comp.purl && *comp.purl && strstr(st->c->err->msg, "purl"))
-			col = st->col_of[COL_PURL];
-		return fail(st, r, col);
-	}
+	/* Errors name the purl column when there is a purl, else the name column;
+	 * an unknown asset, found later by the writer, names the asset column. */
+	int at = comp.purl && *comp.purl && st->col_of[COL_PURL] >= 0 ? st->col_of[COL_PURL] : st->col_of[COL_NAME];
+	if (at < 0)
+		at = col;
+	int r = kb_ledger_put_component_at(st->c->w, 0, &comp, st->row_line, (uint64_t)at + 1, st->c->err);
+	if (r < 0)
+		return st->r = kb_import_written_fail(st->c, r);
 	st->c->stats->components++;
 	return 0;
 }
@@ -628,14 +636,15 @@ int kb_import_csv(kb_import_ctx *c)
 				kb_error_set(c->err, KB_EPARSE, NULL, 0, 0, KB_NO_OFFSET,
 				             "malformed CSV: a quote may only open a field, and a closing quote "
 				             "must be followed by a delimiter or the end of the line");
-				r = kb_import_locate(c, KB_EPARSE, line, 0, c->rd->done - (uint64_t)n + pos + done);
+				r = kb_import_locate(c, KB_EPARSE, line, (uint64_t)st->nfields + 1,
+				                     c->rd->done - (uint64_t)n + pos + done);
 				break;
 			}
 			if (p.entry_pos > KB_IMPORT_MAX_ROW_BYTES || st->data.len + p.entry_pos > KB_IMPORT_MAX_ROW_BYTES) {
 				kb_error_set(c->err, KB_ELIMIT, NULL, 0, 0, KB_NO_OFFSET,
 				             "record longer than the limit of %u bytes (an unclosed quote?)",
 				             (unsigned)KB_IMPORT_MAX_ROW_BYTES);
-				r = kb_import_locate(c, KB_ELIMIT, st->row_line, 0, KB_NO_OFFSET);
+				r = kb_import_locate(c, KB_ELIMIT, st->row_line, (uint64_t)st->nfields + 1, KB_NO_OFFSET);
 				break;
 			}
 			pos += seg;
@@ -648,7 +657,7 @@ int kb_import_csv(kb_import_ctx *c)
 		if (csv_fini(&p, on_field, on_row, st) != 0) {
 			kb_error_set(c->err, KB_EPARSE, NULL, 0, 0, KB_NO_OFFSET,
 			             "malformed CSV: a quoted field is not closed before the end of the file");
-			r = kb_import_locate(c, KB_EPARSE, st->row_line, 0, KB_NO_OFFSET);
+			r = kb_import_locate(c, KB_EPARSE, st->row_line, (uint64_t)st->nfields + 1, KB_NO_OFFSET);
 		} else if (st->r) {
 			r = st->r;
 		}

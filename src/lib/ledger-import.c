@@ -81,6 +81,11 @@ int kb_import_locate(kb_import_ctx *c, int code, uint64_t line, uint64_t column,
 	return code;
 }
 
+int kb_import_written_fail(kb_import_ctx *c, int code)
+{
+	return kb_import_locate(c, code, c->err ? c->err->line : 0, c->err ? c->err->column : 0, KB_NO_OFFSET);
+}
+
 static bool has_key(const char *data, size_t len, const char *key)
 {
 	return memmem(data, len, key, strlen(key)) != NULL;
@@ -115,7 +120,9 @@ int kb_ledger_detect(const char *data, size_t len, kb_ledger_format *ret)
 	}
 	const char *nl = memchr(data + i, '\n', len - i);
 	size_t line_len = nl ? (size_t)(nl - (data + i)) : len - i;
-	if (memchr(data + i, ',', line_len)) {
+	/* The CSV reader takes ',', ';' or tab as the delimiter (pick_delimiter in
+	 * ledger-csv.c); a semicolon-delimited sheet is CSV too. */
+	if (memchr(data + i, ',', line_len) || memchr(data + i, ';', line_len) || memchr(data + i, '\t', line_len)) {
 		*ret = KB_LEDGER_FMT_CSV;
 		return 0;
 	}
@@ -215,6 +222,11 @@ static int run_import(kb_store *s, kb_reader *rd, const kb_import_opts *opts, kb
 		case KB_LEDGER_FMT_SPDX: r = kb_import_spdx(&c); break;
 		case KB_LEDGER_FMT_AUTO: r = KB_EFORMAT; break;
 		}
+	}
+	if (r == 0 && w) {
+		r = kb_ledger_writer_flush(w, err);
+		if (r < 0)
+			kb_import_locate(&c, r, err ? err->line : 0, err ? err->column : 0, KB_NO_OFFSET);
 	}
 	kb_ledger_writer_free(w);
 	if (r == 0)

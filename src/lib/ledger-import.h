@@ -50,6 +50,10 @@ typedef struct kb_import_ctx {
 void kb_import_warn(kb_import_ctx *c, uint64_t line, uint64_t column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Locate an error from kb_ledger_put_component_at(): it carries the line and
+ * column the reader gave for the record (perhaps an earlier one). */
+int kb_import_written_fail(kb_import_ctx *c, int code);
+
 /* Re-locate an error the model layer raised without a location. */
 int kb_import_locate(kb_import_ctx *c, int code, uint64_t line, uint64_t column, uint64_t offset);
 

@@ -170,9 +170,12 @@ static int put_component(kb_jstream *js, struct json_state *st, int64_t id, json
 	} else {
 		return kb_jstream_fail(js, NULL, KB_EINVAL, "components: expected objects or purl strings");
 	}
-	int r = kb_ledger_put_component(st->c->w, id, &comp, st->c->err);
+	uint64_t line = 0, col = 0;
+	if (!json_is_object(v) || !kb_jstream_locate(js, v, &line, &col))
+		kb_jstream_locate(js, NULL, &line, &col);
+	int r = kb_ledger_put_component_at(st->c->w, id, &comp, line, col, st->c->err);
 	if (r < 0)
-		return kb_jstream_fail(js, json_is_object(v) ? v : NULL, r, "%s", st->c->err->msg);
+		return kb_import_written_fail(st->c, r);
 	st->c->stats->components++;
 	return 0;
 }

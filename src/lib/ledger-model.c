@@ -156,7 +156,7 @@ int kb_asset_value_normalize(kb_asset_field f, const char *in, char **ret, kb_er
 			break;
 		}
 		for (const char *p = v; *p; p++)
-			if ((unsigned char)*p < 0x20) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 				r = kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
 				                 "name: expected printable text, found control character 0x%02x",
 				                 (unsigned char)*p);
@@ -169,8 +169,13 @@ int kb_asset_value_normalize(kb_asset_field f, const char *in, char **ret, kb_er
 			r = kb_error_set(err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
 			                 "category: expected one of external, internal, saas, client; found \"%.64s\"",
 			                 v);
-		else
-			strcpy(v, canon); /* canonical words are never longer than an accepted alias */
+		else {
+			/* A canonical word can be longer than its alias ("dmz" -> "external"). */
+			free(v);
+			v = strdup(canon);
+			if (!v)
+				r = KB_ENOMEM;
+		}
 		break;
 	case KB_AF_FORM_FACTOR:
 		canon = lookup_word(form_words, sizeof form_words / sizeof form_words[0], v);
@@ -179,8 +184,12 @@ int kb_asset_value_normalize(kb_asset_field f, const char *in, char **ret, kb_er
 			                 "form_factor: expected one of hardware, virtual, cloud, saas, software; "
 			                 "found \"%.64s\"",
 			                 v);
-		else
-			strcpy(v, canon);
+		else {
+			free(v); /* "vm" -> "virtual": not in place */
+			v = strdup(canon);
+			if (!v)
+				r = KB_ENOMEM;
+		}
 		break;
 	case KB_AF_MODULES:
 	case KB_AF_TAGS: {

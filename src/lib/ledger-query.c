@@ -151,7 +151,7 @@ int kb_ledger_components(kb_store *s, int64_t asset_id, kb_component_cb cb, void
 {
 	sqlite3_stmt *st;
 	int r = kb_store_prepare(s,
-	                         "SELECT c.id, a.name, c.ecosystem, c.name, c.version, c.purl, c.cpe,"
+	                         "SELECT 0, a.name, c.ecosystem, c.name, c.version, c.purl, c.cpe,"
 	                         " c.source, c.evidence, c.origin FROM component c"
 	                         " JOIN asset a ON a.id = c.asset_id WHERE ?1 = 0 OR c.asset_id = ?1"
 	                         " ORDER BY a.name, c.ecosystem, c.name, c.version, c.source, c.evidence",
@@ -162,7 +162,6 @@ int kb_ledger_components(kb_store *s, int64_t asset_id, kb_component_cb cb, void
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kb_component c = {
-			.id = sqlite3_column_int64(st, 0),
 			.asset = kb_column_text(st, 1),
 			.ecosystem = kb_column_text(st, 2),
 			.name = kb_column_text(st, 3),

@@ -59,9 +59,11 @@ static int put(struct sbom_state *st, kb_jstream *js, json_t *obj, kb_component 
 {
 	comp->source = KB_SOURCE_SBOM;
 	comp->origin = st->c->origin;
-	int r = kb_ledger_put_component(st->c->w, st->c->asset_id, comp, st->c->err);
+	uint64_t line = 0, col = 0;
+	kb_jstream_locate(js, obj, &line, &col);
+	int r = kb_ledger_put_component_at(st->c->w, st->c->asset_id, comp, line, col, st->c->err);
 	if (r < 0)
-		return kb_jstream_fail(js, obj, r, "%s", st->c->err->msg);
+		return kb_import_written_fail(st->c, r);
 	st->c->stats->components++;
 	return 0;
 }
