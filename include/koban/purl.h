@@ -38,7 +38,10 @@ typedef struct kb_purl {
 /* Parse `s` (length `len`, need not be NUL-terminated). On success *ret is a new
  * purl the caller frees with kb_purl_free(). On failure returns KB_EPARSE or
  * KB_EINVAL (or KB_ELIMIT) and fills err (file left empty; column = 1-based
- * character position where that is known). */
+ * character position where that is known). KB_ELIMIT: `len` or the canonical
+ * form is longer than KB_PURL_MAX_LEN, or there are more than
+ * KB_PURL_MAX_QUALIFIERS key=value pairs. Decoded components must be UTF-8
+ * without NUL bytes. */
 int kb_purl_parse(const char *s, size_t len, kb_purl **ret, kb_error *err);
 
 /* Build a purl from parts (namespace, version, subpath may be NULL; qualifiers
@@ -63,13 +66,15 @@ int kb_purl_normalize(const char *s, char **ret, kb_error *err);
  * (or "Ubuntu" when namespace says so), "apk" -> "Alpine", "rpm" -> namespace-
  * derived ("Red Hat", "Rocky Linux", ... ; plain "RPM" otherwise), "hex" -> "Hex",
  * "pub" -> "Pub", "swift" -> "SwiftURL", "hackage" -> "Hackage", "cran" -> "CRAN",
- * "conan" -> "ConanCenter", "github" -> "GitHub Actions" is NOT assumed: unknown
- * types return the type itself). Never NULL; borrowed from p or static. */
+ * "conan" -> "ConanCenter", "bitnami" -> "Bitnami"; apk namespaces "wolfi" and
+ * "chainguard" -> "Wolfi", "Chainguard"; "github" -> "GitHub Actions" is NOT
+ * assumed: unknown types return the type itself). Never NULL; borrowed from p
+ * or static. */
 const char *kb_purl_ecosystem(const kb_purl *p);
 
 /* The package name as that ecosystem's advisories spell it: Maven
  * "group:artifact", npm "@scope/name" or "name", Go "namespace/name", Debian/
- * Alpine/RPM just the name, others "namespace/name" when a namespace exists.
+ * Alpine/RPM/alpm just the name, others "namespace/name" when a namespace exists.
  * *ret is malloc'd; caller frees. */
 int kb_purl_package_name(const kb_purl *p, char **ret);
 

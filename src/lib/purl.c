@@ -169,18 +169,28 @@ static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
 static void sb_putc(sbuf *b, char c) { sb_putn(b, &c, 1); }
 
 /* Canonical percent-encoding: keep [A-Za-z0-9.-_~:], encode every other byte. */
+static bool keep_unencoded(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_' || c == '~' || c == ':';
+}
+
 static void sb_put_encoded(sbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_' || c == '~' ||
-		    c == ':') {
-			sb_putc(b, (char)c);
-		} else {
-			char t[3] = { '%', hex[c >> 4], hex[c & 15] };
-			sb_putn(b, t, 3);
-		}
+	size_t i = 0;
+	while (i < n) {
+		/* copy the longest run that needs no encoding in one go: most parts are all run */
+		size_t j = i;
+		while (j < n && keep_unencoded((unsigned char)s[j]))
+			j++;
+		if (j > i)
+			sb_putn(b, s + i, j - i);
+		if (j == n)
+			break;
+		unsigned char c = (unsigned char)s[j];
+		char t[3] = { '%', hex[c >> 4], hex[c & 15] };
+		sb_putn(b, t, 3);
+		i = j + 1;
 	}
 }
 
@@ -320,6 +330,7 @@ static const struct {
 	{ "bitbucket", R_LOWER_NS | R_LOWER_NAME },
 	{ "bitnami", R_LOWER_NAME },
 	{ "composer", R_LOWER_NS | R_LOWER_NAME },
+	{ "cpan", R_NEED_NS },
 	{ "deb", R_LOWER_NS | R_LOWER_NAME },
 	{ "github", R_LOWER_NS | R_LOWER_NAME },
 	{ "hex", R_LOWER_NS | R_LOWER_NAME },
@@ -407,6 +418,17 @@ static int finish(kb_purl *p, kb_purl **ret, kb_error *err)
 		free(p->version);
 		p->version = NULL;
 	}
+	/* The name loses leading and trailing '/' (how-to-build); parse gets
+	 * here with them only from "%2F", build from the caller's string. */
+	if (p->name) {
+		size_t a = 0, z = strlen(p->name);
+		while (a < z && p->name[a] == '/')
+			a++;
+		while (z > a && p->name[z - 1] == '/')
+			z--;
+		memmove(p->name, p->name + a, z - a);
+		p->name[z - a] = '\0';
+	}
 	if (!p->name || !*p->name) {
 		r = fail(err, KB_EINVAL, NO_POS, "a purl needs a name");
 		goto out;
@@ -418,7 +440,6 @@ static int finish(kb_purl *p, kb_purl **ret, kb_error *err)
 		         KB_PURL_MAX_QUALIFIERS);
 		goto out;
 	}
-	size_t kept = 0;
 	for (size_t i = 0; i < p->n_qualifiers; i++) {
 		kb_purl_qualifier *q = &p->qualifiers[i];
 		if (key_bad_char(q->key, strlen(q->key)) >= 0) {
@@ -428,6 +449,11 @@ static int finish(kb_purl *p, kb_purl **ret, kb_error *err)
 			goto out;
 		}
 		lower_ascii(q->key);
+	}
+	/* Only now compact: an error above must leave every entry owned once. */
+	size_t kept = 0;
+	for (size_t i = 0; i < p->n_qualifiers; i++) {
+		kb_purl_qualifier *q = &p->qualifiers[i];
 		if (!*q->value) {
 			free(q->key);
 			free(q->value);
@@ -464,6 +490,12 @@ static int finish(kb_purl *p, kb_purl **ret, kb_error *err)
 		lower_ascii(p->version);
 	if ((rules & R_NEED_NS) && !p->namespace_) {
 		r = fail(err, KB_EINVAL, NO_POS, "a %s purl needs a namespace", p->type);
+		goto out;
+	}
+	if (strcmp(p->type, "cpan") == 0 && strstr(p->name, "::")) {
+		/* The name is a distribution ("URI-PackageURL"), not a module. */
+		r = fail(err, KB_EINVAL, NO_POS,
+		         "cpan name '%s' is a module name: expected a distribution name", p->name);
 		goto out;
 	}
 	if (strcmp(p->type, "mlflow") == 0) {
@@ -716,8 +748,6 @@ int kb_purl_parse(const char *s, size_t len, kb_purl **ret, kb_error *err)
 			end = a;
 		}
 	}
-	while (end > i && s[end - 1] == '/')
-		end--;
 
 	/* 6. name: the last segment. */
 	size_t n = end;
@@ -772,13 +802,7 @@ int kb_purl_build(const char *type, const char *namespace_, const char *name,
 	    dup_opt(version, &p->version) < 0 || dup_opt(subpath, &p->subpath) < 0)
 		goto nomem;
 
-	/* The name loses leading and trailing '/' (how-to-build). */
-	size_t a = 0, z = strlen(name);
-	while (a < z && name[a] == '/')
-		a++;
-	while (z > a && name[z - 1] == '/')
-		z--;
-	if (!(p->name = dup_n(name + a, z - a)))
+	if (!(p->name = dup_n(name, strlen(name))))
 		goto nomem;
 
 	for (size_t i = 0; i < n; i++) {
