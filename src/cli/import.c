@@ -147,7 +147,8 @@ int cli_import_files(cli *c, kb_store *s, int n, const char *const paths[], cons
 		} else if (!c->quiet && !(tot && tot->silent)) {
 			printf("%s: %s%s%s%s, %llu records: %llu assets new, %llu updated, %llu interfaces, "
 			       "%llu components\n",
-			       jobs[i].path, kb_ledger_format_name(st.format), sheet ? " " : "", sheet ? sheet : "",
+			       strcmp(jobs[i].path, "-") == 0 ? "<stdin>" : jobs[i].path, kb_ledger_format_name(st.format),
+			       sheet ? " " : "", sheet ? sheet : "",
 			       sheet ? " sheet" : "", (unsigned long long)st.records,
 			       (unsigned long long)st.assets_created, (unsigned long long)st.assets_updated,
 			       (unsigned long long)st.interfaces, (unsigned long long)st.components);

@@ -45,6 +45,8 @@ struct kb_jstream {
 	const unsigned char *chunk;
 	uint64_t chunk_base;
 	uint64_t scan_pos, scan_line, scan_line_start;
+	uint64_t good;             /* end of the last token yajl handed to a callback */
+	uint64_t prev_good;        /* the same for the token before it */
 	int r;
 };
 
@@ -96,10 +98,14 @@ int kb_jstream_fail(kb_jstream *js, const json_t *obj, int code, const char *fmt
 {
 	kb_error *e = js->c->err;
 	if (e) {
+		/* Callers pass "%s", e->msg to keep the model layer's message:
+		 * format into a copy, the arguments may point into e->msg. */
+		char msg[sizeof e->msg];
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
+		memcpy(e->msg, msg, sizeof msg);
 	}
 	uint64_t line = js->item_line, col = js->item_col;
 	if (obj)
@@ -107,8 +113,40 @@ int kb_jstream_fail(kb_jstream *js, const json_t *obj, int code, const char *fmt
 	return kb_import_locate(js->c, code, line, col, KB_NO_OFFSET);
 }
 
-static int stop(struct kb_jstream *js, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int stop(struct kb_jstream *js, int code, const char *fmt, ...)
+/* Remember where the token just handed over ends: a syntax error is after it. */
+static void mark_good(struct kb_jstream *js)
+{
+	js->prev_good = js->good;
+	js->good = js->chunk_base + yajl_get_bytes_consumed(js->h);
+}
+
+static bool json_space(unsigned char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Where the scalar just handed over starts (token_offset() is its last
+ * byte): after the token before it, past white space and a ':' or ','.
+ * Falls back to the last byte when that token ended in an earlier chunk. */
+static uint64_t value_offset(struct kb_jstream *js)
+{
+	uint64_t last = token_offset(js);
+	if (js->prev_good < js->chunk_base || js->prev_good > last)
+		return last;
+	size_t i = (size_t)(js->prev_good - js->chunk_base), e = (size_t)(last - js->chunk_base);
+	while (i < e && json_space(js->chunk[i]))
+		i++;
+	if (i < e && (js->chunk[i] == ',' || js->chunk[i] == ':')) {
+		i++;
+		while (i < e && json_space(js->chunk[i]))
+			i++;
+	}
+	return js->chunk_base + i;
+}
+
+static int stop_at(struct kb_jstream *js, uint64_t off, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int stop_at(struct kb_jstream *js, uint64_t off, int code, const char *fmt, ...)
 {
 	kb_error *e = js->c->err;
 	if (e) {
@@ -117,7 +155,7 @@ static int stop(struct kb_jstream *js, int code, const char *fmt, ...)
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 		va_end(ap);
 	}
-	uint64_t off = token_offset(js), line, col;
+	uint64_t line, col;
 	locate_offset(js, off, &line, &col);
 	js->r = kb_import_locate(js->c, code, line, col, off);
 	return 0; /* tells yajl to stop */
@@ -167,7 +205,7 @@ static bool item_starts_here(struct kb_jstream *js)
 static int check_item_size(struct kb_jstream *js)
 {
 	if (js->sp > 0 && token_offset(js) - js->item_start > KB_JSON_MAX_ITEM_BYTES)
-		return stop(js, KB_ELIMIT, "one JSON item is larger than the limit of %u bytes",
+		return stop_at(js, token_offset(js), KB_ELIMIT, "one JSON item is larger than the limit of %u bytes",
 		            (unsigned)KB_JSON_MAX_ITEM_BYTES);
 	return 1;
 }
@@ -176,7 +214,7 @@ static int check_item_size(struct kb_jstream *js)
 static int add_value(struct kb_jstream *js, json_t *v)
 {
 	if (!v)
-		return stop(js, KB_ENOMEM, "out of memory");
+		return stop_at(js, token_offset(js), KB_ENOMEM, "out of memory");
 	if (js->sp > 0) {
 		json_t *top = js->stack[js->sp - 1];
 		int rc;
@@ -188,7 +226,7 @@ static int add_value(struct kb_jstream *js, json_t *v)
 			rc = json_array_append_new(top, v);
 		}
 		if (rc != 0)
-			return stop(js, KB_ENOMEM, "out of memory");
+			return stop_at(js, token_offset(js), KB_ENOMEM, "out of memory");
 		return check_item_size(js);
 	}
 	return emit(js, v);
@@ -200,14 +238,14 @@ static int on_scalar(struct kb_jstream *js, json_t *v)
 		return 0;
 	if (js->depth == 0) {
 		json_decref(v);
-		return stop(js, KB_EFORMAT, "expected a JSON object at the top level");
+		return stop_at(js, value_offset(js), KB_EFORMAT, "expected a JSON object at the top level");
 	}
 	if (js->sp > 0)
 		return add_value(js, v);
 	if (item_starts_here(js)) {
 		if (js->mode == MODE_WANTED)
 			js->mode = MODE_WHOLE;
-		uint64_t off = token_offset(js);
+		uint64_t off = value_offset(js);
 		locate_offset(js, off, &js->item_line, &js->item_col);
 		return emit(js, v);
 	}
@@ -217,17 +255,20 @@ static int on_scalar(struct kb_jstream *js, json_t *v)
 
 static int cb_null(void *ctx)
 {
+	mark_good(ctx);
 	return on_scalar(ctx, json_null());
 }
 
 static int cb_boolean(void *ctx, int b)
 {
+	mark_good(ctx);
 	return on_scalar(ctx, json_boolean(b));
 }
 
 static int cb_number(void *ctx, const char *s, size_t len)
 {
 	struct kb_jstream *js = ctx;
+	mark_good(js);
 	if (js->sp == 0 && !item_starts_here(js))
 		return on_scalar(js, json_null());
 	char tmp[64];
@@ -248,6 +289,7 @@ static int cb_number(void *ctx, const char *s, size_t len)
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct kb_jstream *js = ctx;
+	mark_good(js);
 	if (js->sp == 0 && !item_starts_here(js))
 		return on_scalar(js, json_null()); /* not wanted: do not copy */
 	return on_scalar(js, json_stringn((const char *)s, len));
@@ -258,9 +300,9 @@ static int open_container(struct kb_jstream *js, bool is_map)
 	if (js->r)
 		return 0;
 	if (js->depth >= KB_JSON_MAX_DEPTH)
-		return stop(js, KB_ELIMIT, "JSON nested deeper than the limit of %d levels", KB_JSON_MAX_DEPTH);
+		return stop_at(js, token_offset(js), KB_ELIMIT, "JSON nested deeper than the limit of %d levels", KB_JSON_MAX_DEPTH);
 	if (js->depth == 0 && !is_map)
-		return stop(js, KB_EFORMAT, "expected a JSON object at the top level, found an array");
+		return stop_at(js, token_offset(js), KB_EFORMAT, "expected a JSON object at the top level, found an array");
 	if (js->depth == 1 && js->sp == 0 && js->mode == MODE_WANTED) {
 		if (is_map) {
 			js->mode = MODE_WHOLE; /* a wanted object is handed over whole */
@@ -274,7 +316,7 @@ static int open_container(struct kb_jstream *js, bool is_map)
 	if (js->sp > 0 || start) {
 		json_t *v = is_map ? json_object() : json_array();
 		if (!v)
-			return stop(js, KB_ENOMEM, "out of memory");
+			return stop_at(js, token_offset(js), KB_ENOMEM, "out of memory");
 		uint64_t off = token_offset(js), line, col;
 		locate_offset(js, off, &line, &col);
 		if (start) {
@@ -288,7 +330,7 @@ static int open_container(struct kb_jstream *js, bool is_map)
 				struct loc *l = realloc(js->locs, cap * sizeof *l);
 				if (!l) {
 					json_decref(v);
-					return stop(js, KB_ENOMEM, "out of memory");
+					return stop_at(js, token_offset(js), KB_ENOMEM, "out of memory");
 				}
 				js->locs = l;
 				js->caplocs = cap;
@@ -334,38 +376,43 @@ static int close_container(struct kb_jstream *js)
 
 static int cb_start_map(void *ctx)
 {
+	mark_good(ctx);
 	return open_container(ctx, true);
 }
 
 static int cb_end_map(void *ctx)
 {
+	mark_good(ctx);
 	return close_container(ctx);
 }
 
 static int cb_start_array(void *ctx)
 {
+	mark_good(ctx);
 	return open_container(ctx, false);
 }
 
 static int cb_end_array(void *ctx)
 {
+	mark_good(ctx);
 	return close_container(ctx);
 }
 
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct kb_jstream *js = ctx;
+	mark_good(js);
 	if (js->r)
 		return 0;
 	if (js->sp > 0) {
 		char *k = malloc(len + 1);
 		if (!k)
-			return stop(js, KB_ENOMEM, "out of memory");
+			return stop_at(js, token_offset(js), KB_ENOMEM, "out of memory");
 		memcpy(k, s, len);
 		k[len] = '\0';
 		if (memchr(k, '\0', len)) {
 			free(k);
-			return stop(js, KB_EPARSE, "expected an object key without NUL characters");
+			return stop_at(js, token_offset(js), KB_EPARSE, "expected an object key without NUL characters");
 		}
 		free(js->keys[js->sp - 1]);
 		js->keys[js->sp - 1] = k;
@@ -375,13 +422,35 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		free(js->key);
 		js->key = malloc(len + 1);
 		if (!js->key)
-			return stop(js, KB_ENOMEM, "out of memory");
+			return stop_at(js, token_offset(js), KB_ENOMEM, "out of memory");
 		memcpy(js->key, s, len);
 		js->key[len] = '\0';
 		js->mode = js->want(js->key, js->ctx) ? MODE_WANTED : MODE_SKIP;
 		js->elem_depth = 0;
 	}
 	return 1;
+}
+
+/* Where a syntax error in the current chunk is. yajl's byte count does not
+ * say it consistently (past the offending token, inside it or at its start,
+ * depending on the parser state), so: an error inside a string is where yajl
+ * stopped, at the bad byte; any other error is at the first token after the
+ * last one yajl accepted, past white space and at most one ',' or ':' (one
+ * that yajl went beyond was accepted). */
+static uint64_t error_offset(struct kb_jstream *js, size_t consumed, bool in_string)
+{
+	uint64_t end = js->chunk_base + consumed;
+	if (in_string || js->good > end)
+		return end;
+	size_t i = js->good > js->chunk_base ? (size_t)(js->good - js->chunk_base) : 0;
+	while (i < consumed && json_space(js->chunk[i]))
+		i++;
+	if (i + 1 < consumed && (js->chunk[i] == ',' || js->chunk[i] == ':')) {
+		i++;
+		while (i < consumed && json_space(js->chunk[i]))
+			i++;
+	}
+	return js->chunk_base + i;
 }
 
 static const yajl_callbacks callbacks = {
@@ -445,12 +514,13 @@ int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn
 			while (wl && (what[wl - 1] == '\n' || what[wl - 1] == ' '))
 				what[--wl] = '\0';
 			const char *w = strncmp(what, "parse error: ", 13) == 0 ? what + 13 : what;
-			if (strncmp(w, "lexical error: ", 15) == 0)
+			bool lexical = strncmp(w, "lexical error: ", 15) == 0;
+			if (lexical)
 				w += 15;
 			yajl_free_error(js->h, msg);
-			/* yajl has consumed the offending byte: point at it */
-			size_t consumed = yajl_get_bytes_consumed(js->h);
-			uint64_t off = js->chunk_base + (consumed ? consumed - 1 : 0), line, col;
+			/* "invalid character inside string", "invalid bytes in UTF8 string", ... */
+			bool in_string = lexical && strstr(w, "string") && !strstr(w, "json text");
+			uint64_t off = error_offset(js, yajl_get_bytes_consumed(js->h), in_string), line, col;
 			locate_offset(js, off, &line, &col);
 			kb_error_set(c->err, KB_EPARSE, NULL, 0, 0, KB_NO_OFFSET, "expected valid JSON: %s", w);
 			r = kb_import_locate(c, KB_EPARSE, line, col, off);
@@ -471,4 +541,16 @@ int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn
 	free(js);
 	free(buf);
 	return r;
+}
+
+const char *kb_jstream_string(kb_jstream *js, json_t *obj, const char *key, int *r)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*r = kb_jstream_fail(js, obj, KB_EINVAL, "\"%s\": expected a string", key);
+		return NULL;
+	}
+	return json_string_value(v);
 }

@@ -54,4 +54,9 @@ bool kb_jstream_locate(kb_jstream *js, const json_t *obj, uint64_t *line, uint64
 int kb_jstream_fail(kb_jstream *js, const json_t *obj, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* obj[key] as a string: NULL when absent or null; when it is another type,
+ * *r gets a located KB_EINVAL ("\"key\": expected a string") and NULL is
+ * returned. *r is left alone otherwise, so several calls can share it. */
+const char *kb_jstream_string(kb_jstream *js, json_t *obj, const char *key, int *r);
+
 #endif

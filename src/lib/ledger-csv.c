@@ -96,6 +96,19 @@ static const char *cell_kind(struct csv_state *st, enum col_kind k)
 	return cell(st, st->col_of[k]);
 }
 
+/* The cell of a column kind, trimmed in place (cells live in st->data);
+ * NULL when absent or blank. */
+static char *cell_trimmed(struct csv_state *st, enum col_kind k)
+{
+	char *v = (char *)cell_kind(st, k);
+	if (!v)
+		return NULL;
+	size_t n;
+	char *t = (char *)kb_str_trim(v, &n);
+	t[n] = '\0';
+	return n ? t : NULL;
+}
+
 static int fail(struct csv_state *st, int code, int col)
 {
 	st->r = kb_import_locate(st->c, code, st->row_line, col >= 0 ? (uint64_t)col + 1 : 0, KB_NO_OFFSET);
@@ -311,7 +324,8 @@ static int put_inline_component(struct csv_state *st, int col, char *entry, void
 	int r = kb_ledger_put_component_at(st->c->w, id, &comp, st->row_line, (uint64_t)col + 1, st->c->err);
 	if (r == 0)
 		st->c->stats->components++;
-	return r < 0 ? kb_import_written_fail(st->c, r) : 0;
+	/* on_row() ignores do_asset_row()'s result: the failure must be in st->r */
+	return r < 0 ? (st->r = kb_import_written_fail(st->c, r)) : 0;
 }
 
 static int do_asset_row(struct csv_state *st)
@@ -429,48 +443,27 @@ static int do_interface_row(struct csv_state *st)
 		}
 		it.port = (int)p;
 	}
-	char proto[32] = "";
-	v = cell_kind(st, COL_PROTOCOL);
-	if (r == 0 && !kb_str_empty(v)) {
-		size_t n;
-		const char *t = kb_str_trim(v, &n);
-		if (n >= sizeof proto) {
-			kb_error_set(e, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
-			             "column \"protocol\": expected a protocol name such as tcp or udp");
-			r = fail(st, KB_EINVAL, st->col_of[COL_PROTOCOL]);
-		} else {
-			for (size_t i = 0; i < n; i++)
-				proto[i] = (char)((t[i] >= 'A' && t[i] <= 'Z') ? t[i] + 32 : t[i]);
-			proto[n] = '\0';
-			it.protocol = proto;
-		}
+	char *proto = r == 0 ? cell_trimmed(st, COL_PROTOCOL) : NULL;
+	if (proto) {
+		for (char *q = proto; *q; q++)
+			*q = (char)((*q >= 'A' && *q <= 'Z') ? *q + 32 : *q);
+		it.protocol = proto;
 	}
-	v = cell_kind(st, COL_ROLE);
-	if (r == 0 && !kb_str_empty(v)) {
-		char *t = kb_strndup(v, strlen(v));
-		size_t n;
-		const char *tt = kb_str_trim(t, &n);
-		((char *)tt)[n] = '\0';
-		if (kb_role_parse(tt, &it.role) < 0) {
-			kb_error_set(e, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
-			             "column \"role\": expected management or service, found \"%.40s\"", v);
-			r = fail(st, KB_EINVAL, st->col_of[COL_ROLE]);
-		}
-		free(t);
+	char *role = r == 0 ? cell_trimmed(st, COL_ROLE) : NULL;
+	if (role && kb_role_parse(role, &it.role) < 0) {
+		kb_error_set(e, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		             "column \"role\": expected management or service, found \"%.40s\"", role);
+		r = fail(st, KB_EINVAL, st->col_of[COL_ROLE]);
 	}
-	v = cell_kind(st, COL_EXPOSURE);
-	if (r == 0 && !kb_str_empty(v)) {
-		char *t = kb_strndup(v, strlen(v));
-		size_t n;
-		const char *tt = kb_str_trim(t, &n);
-		((char *)tt)[n] = '\0';
-		if (kb_exposure_parse(tt, &it.exposure) < 0) {
+	char *exposure = r == 0 ? cell_trimmed(st, COL_EXPOSURE) : NULL;
+	if (exposure) {
+		if (kb_exposure_parse(exposure, &it.exposure) < 0) {
 			kb_error_set(e, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
-			             "column \"exposure\": expected public, internal or unknown, found \"%.40s\"", v);
+			             "column \"exposure\": expected public, internal or unknown, found \"%.40s\"",
+			             exposure);
 			r = fail(st, KB_EINVAL, st->col_of[COL_EXPOSURE]);
 		}
 		it.exposure_given = true;
-		free(t);
 	}
 	if (r == 0) {
 		r = kb_ledger_put_interface(st->c->w, id, &it, e);

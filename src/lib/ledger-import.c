@@ -160,8 +160,13 @@ static int run_import(kb_store *s, kb_reader *rd, const kb_import_opts *opts, kb
 				/* Let the JSON reader say exactly where the text stops being JSON,
 				 * or that it is JSON of another kind. */
 				fmt = asset ? KB_LEDGER_FMT_CYCLONEDX : KB_LEDGER_FMT_JSON;
-				if (plen && (prefix[0] == '{' || prefix[0] == '[' || prefix[0] == ' ' ||
-				             prefix[0] == '\n')) {
+				/* Only text that starts like JSON is JSON of another kind; "\n<bom>"
+				 * is not JSON at all, and the reader says where. */
+				size_t k = 0;
+				while (k < plen && (prefix[k] == ' ' || prefix[k] == '\t' || prefix[k] == '\r' ||
+				                    prefix[k] == '\n'))
+					k++;
+				if (k < plen && (prefix[k] == '{' || prefix[k] == '[')) {
 					return kb_error_set(err, KB_EFORMAT, name, 1, 1, 0,
 					                    "expected %s JSON: found JSON without \"bomFormat\", "
 					                    "\"spdxVersion\" or \"koban\" near its start",

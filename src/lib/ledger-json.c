@@ -63,26 +63,21 @@ static int field_text(kb_jstream *js, json_t *obj, const char *key, json_t *v, c
 	if (json_is_number(v)) {
 		/* "version": 17.1 written as a number by a hand-made file */
 		char tmp[64];
-		if (json_is_integer(v))
+		if (json_is_integer(v)) {
 			snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
-		else
-			snprintf(tmp, sizeof tmp, "%.17g", json_real_value(v));
+		} else {
+			/* the shortest spelling that reads back the same: 17.1, not 17.100000000000001 */
+			double d = json_real_value(v);
+			for (int prec = 1; prec <= 17; prec++) {
+				snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+				if (strtod(tmp, NULL) == d)
+					break;
+			}
+		}
 		*ret = strdup(tmp);
 		return *ret ? 0 : KB_ENOMEM;
 	}
 	return kb_jstream_fail(js, obj, KB_EINVAL, "\"%s\": expected a string or null", key);
-}
-
-static const char *opt_string(json_t *obj, const char *key, bool *bad)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*bad = true;
-		return NULL;
-	}
-	return json_string_value(v);
 }
 
 static int put_interface(kb_jstream *js, struct json_state *st, int64_t id, json_t *v)
@@ -95,15 +90,14 @@ static int put_interface(kb_jstream *js, struct json_state *st, int64_t id, json
 		if (r < 0)
 			return kb_jstream_fail(js, NULL, r, "%s", st->c->err->msg);
 	} else if (json_is_object(v)) {
-		bool bad = false;
-		it.address = opt_string(v, "address", &bad);
-		const char *proto = opt_string(v, "protocol", &bad);
-		const char *role = opt_string(v, "role", &bad);
-		const char *exposure = opt_string(v, "exposure", &bad);
+		r = 0;
+		it.address = kb_jstream_string(js, v, "address", &r);
+		const char *proto = kb_jstream_string(js, v, "protocol", &r);
+		const char *role = kb_jstream_string(js, v, "role", &r);
+		const char *exposure = kb_jstream_string(js, v, "exposure", &r);
 		json_t *port = json_object_get(v, "port");
-		if (bad)
-			return kb_jstream_fail(js, v, KB_EINVAL,
-			                       "interface: expected strings for address, protocol, role, exposure");
+		if (r < 0)
+			return r;
 		if (!it.address || !*it.address)
 			return kb_jstream_fail(js, v, KB_EINVAL, "interface: expected an \"address\"");
 		if (port && !json_is_null(port)) {
@@ -153,17 +147,17 @@ static int put_component(kb_jstream *js, struct json_state *st, int64_t id, json
 		comp.purl = json_string_value(v);
 		comp.origin = st->c->origin;
 	} else if (json_is_object(v)) {
-		bool bad = false;
-		comp.ecosystem = opt_string(v, "ecosystem", &bad);
-		comp.name = opt_string(v, "name", &bad);
-		comp.version = opt_string(v, "version", &bad);
-		comp.purl = opt_string(v, "purl", &bad);
-		comp.cpe = opt_string(v, "cpe", &bad);
-		comp.evidence = opt_string(v, "evidence", &bad);
-		comp.origin = opt_string(v, "origin", &bad);
-		const char *src = opt_string(v, "source", &bad);
-		if (bad)
-			return kb_jstream_fail(js, v, KB_EINVAL, "component: expected string values");
+		int r = 0;
+		comp.ecosystem = kb_jstream_string(js, v, "ecosystem", &r);
+		comp.name = kb_jstream_string(js, v, "name", &r);
+		comp.version = kb_jstream_string(js, v, "version", &r);
+		comp.purl = kb_jstream_string(js, v, "purl", &r);
+		comp.cpe = kb_jstream_string(js, v, "cpe", &r);
+		comp.evidence = kb_jstream_string(js, v, "evidence", &r);
+		comp.origin = kb_jstream_string(js, v, "origin", &r);
+		const char *src = kb_jstream_string(js, v, "source", &r);
+		if (r < 0)
+			return r;
 		if (src && kb_source_parse(src, &comp.source) < 0)
 			return kb_jstream_fail(js, v, KB_EINVAL,
 			                       "component: \"source\": expected declared, sbom or scan, found \"%.40s\"", src);
@@ -195,7 +189,9 @@ static int import_asset(kb_jstream *js, struct json_state *st, json_t *obj)
 		if (strcmp(key, "interfaces") == 0 || strcmp(key, "components") == 0)
 			continue;
 		if (kb_asset_field_lookup(key, &f) < 0) {
-			kb_import_warn(st->c, js ? 0 : 0, 0, "asset key \"%.40s\" is not a ledger field; ignored", key);
+			uint64_t line = 0, col = 0;
+			kb_jstream_locate(js, obj, &line, &col);
+			kb_import_warn(st->c, line, col, "asset key \"%.40s\" is not a ledger field; ignored", key);
 			continue;
 		}
 		char *raw = NULL;

@@ -36,6 +36,23 @@ static void row_to_asset(sqlite3_stmt *st, kb_asset *a)
 	a->n_components = sqlite3_column_int64(st, 14);
 }
 
+/* Interface columns at `col`: id, address, port, protocol, role, exposure, exposure_given. */
+#define IFACE_COLS "i.id, i.address, i.port, i.protocol, i.role, i.exposure, i.exposure_given"
+
+static void row_to_interface(sqlite3_stmt *st, int col, const char *asset, kb_interface *it)
+{
+	*it = (kb_interface){
+		.id = sqlite3_column_int64(st, col),
+		.asset = asset,
+		.address = kb_column_text(st, col + 1),
+		.port = sqlite3_column_int(st, col + 2),
+		.protocol = kb_column_text(st, col + 3),
+		.exposure_given = sqlite3_column_int(st, col + 6) != 0,
+	};
+	kb_role_parse(kb_column_text(st, col + 4), &it->role);
+	kb_exposure_parse(kb_column_text(st, col + 5), &it->exposure);
+}
+
 static int walk_assets(kb_store *s, sqlite3_stmt *st, kb_asset_cb cb, void *ctx, kb_error *err, int *count)
 {
 	int rc, r = 0;
@@ -117,8 +134,7 @@ int kb_ledger_interfaces(kb_store *s, int64_t asset_id, kb_interface_cb cb, void
 {
 	sqlite3_stmt *st;
 	int r = kb_store_prepare(s,
-	                         "SELECT i.id, a.name, i.address, i.port, i.protocol, i.role, i.exposure,"
-	                         " i.exposure_given FROM interface i JOIN asset a ON a.id = i.asset_id"
+	                         "SELECT a.name, " IFACE_COLS " FROM interface i JOIN asset a ON a.id = i.asset_id"
 	                         " WHERE ?1 = 0 OR i.asset_id = ?1"
 	                         " ORDER BY a.name, i.address, i.port, i.protocol",
 	                         &st, err);
@@ -127,16 +143,8 @@ int kb_ledger_interfaces(kb_store *s, int64_t asset_id, kb_interface_cb cb, void
 	sqlite3_bind_int64(st, 1, asset_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		kb_interface it = {
-			.id = sqlite3_column_int64(st, 0),
-			.asset = kb_column_text(st, 1),
-			.address = kb_column_text(st, 2),
-			.port = sqlite3_column_int(st, 3),
-			.protocol = kb_column_text(st, 4),
-			.exposure_given = sqlite3_column_int(st, 7) != 0,
-		};
-		kb_role_parse(kb_column_text(st, 5), &it.role);
-		kb_exposure_parse(kb_column_text(st, 6), &it.exposure);
+		kb_interface it;
+		row_to_interface(st, 1, kb_column_text(st, 0), &it);
 		r = cb(&it, ctx);
 		if (r)
 			break;
@@ -211,7 +219,7 @@ int kb_ledger_public_management(kb_store *s, kb_asset_interface_cb cb, void *ctx
 {
 	char sql[2048];
 	snprintf(sql, sizeof sql,
-	         "SELECT %s, i.id, i.address, i.port, i.protocol, i.role, i.exposure, i.exposure_given"
+	         "SELECT %s, " IFACE_COLS
 	         " FROM interface i JOIN asset a ON a.id = i.asset_id"
 	         " WHERE i.role = 'management' AND i.exposure = 'public'"
 	         " ORDER BY a.name, i.address, i.port, i.protocol",
@@ -224,16 +232,8 @@ int kb_ledger_public_management(kb_store *s, kb_asset_interface_cb cb, void *ctx
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kb_asset a;
 		row_to_asset(st, &a);
-		kb_interface it = {
-			.id = sqlite3_column_int64(st, 15),
-			.asset = a.field[KB_AF_NAME],
-			.address = kb_column_text(st, 16),
-			.port = sqlite3_column_int(st, 17),
-			.protocol = kb_column_text(st, 18),
-			.exposure_given = sqlite3_column_int(st, 21) != 0,
-		};
-		kb_role_parse(kb_column_text(st, 19), &it.role);
-		kb_exposure_parse(kb_column_text(st, 20), &it.exposure);
+		kb_interface it;
+		row_to_interface(st, 15, a.field[KB_AF_NAME], &it);
 		r = cb(&a, &it, ctx);
 		if (r)
 			break;

@@ -43,18 +43,6 @@ static bool want_spdx(const char *key, void *ctx)
 	return strcmp(key, "spdxVersion") == 0 || strcmp(key, "packages") == 0;
 }
 
-static const char *str_member(kb_jstream *js, json_t *obj, const char *key, int *r)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*r = kb_jstream_fail(js, obj, KB_EINVAL, "\"%s\": expected a string", key);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 static int put(struct sbom_state *st, kb_jstream *js, json_t *obj, kb_component *comp)
 {
 	comp->source = KB_SOURCE_SBOM;
@@ -76,12 +64,12 @@ static int cdx_component(struct sbom_state *st, kb_jstream *js, json_t *obj, int
 		return kb_jstream_fail(js, obj, KB_ELIMIT,
 		                       "components nested deeper than the limit of %d levels", KB_SBOM_MAX_NESTING);
 	int r = 0;
-	const char *name = str_member(js, obj, "name", &r);
-	const char *group = str_member(js, obj, "group", &r);
-	const char *version = str_member(js, obj, "version", &r);
-	const char *purl = str_member(js, obj, "purl", &r);
-	const char *cpe = str_member(js, obj, "cpe", &r);
-	const char *ref = str_member(js, obj, "bom-ref", &r);
+	const char *name = kb_jstream_string(js, obj, "name", &r);
+	const char *group = kb_jstream_string(js, obj, "group", &r);
+	const char *version = kb_jstream_string(js, obj, "version", &r);
+	const char *purl = kb_jstream_string(js, obj, "purl", &r);
+	const char *cpe = kb_jstream_string(js, obj, "cpe", &r);
+	const char *ref = kb_jstream_string(js, obj, "bom-ref", &r);
 	if (r < 0)
 		return r;
 	if (!name || !*name)
@@ -127,9 +115,9 @@ static int spdx_package(struct sbom_state *st, kb_jstream *js, json_t *obj)
 	if (!json_is_object(obj))
 		return kb_jstream_fail(js, NULL, KB_EINVAL, "packages: expected an object for each package");
 	int r = 0;
-	const char *name = str_member(js, obj, "name", &r);
-	const char *version = str_member(js, obj, "versionInfo", &r);
-	const char *id = str_member(js, obj, "SPDXID", &r);
+	const char *name = kb_jstream_string(js, obj, "name", &r);
+	const char *version = kb_jstream_string(js, obj, "versionInfo", &r);
+	const char *id = kb_jstream_string(js, obj, "SPDXID", &r);
 	if (r < 0)
 		return r;
 	if (!name || !*name)
@@ -143,9 +131,9 @@ static int spdx_package(struct sbom_state *st, kb_jstream *js, json_t *obj)
 	json_array_foreach (refs, i, ref) {
 		if (!json_is_object(ref))
 			return kb_jstream_fail(js, obj, KB_EINVAL, "\"externalRefs\": expected objects");
-		const char *cat = str_member(js, ref, "referenceCategory", &r);
-		const char *type = str_member(js, ref, "referenceType", &r);
-		const char *loc = str_member(js, ref, "referenceLocator", &r);
+		const char *cat = kb_jstream_string(js, ref, "referenceCategory", &r);
+		const char *type = kb_jstream_string(js, ref, "referenceType", &r);
+		const char *loc = kb_jstream_string(js, ref, "referenceLocator", &r);
 		if (r < 0)
 			return r;
 		if (!cat || !type || !loc)

@@ -39,6 +39,7 @@
 #define KB_WRITE_BATCH 4096     /* component records per batch */
 #define KB_WRITE_BATCHES 4      /* batches in flight: memory bound of the pipeline */
 #define KB_WRITE_ARENA (8u << 20) /* string bytes per batch; a full arena ends the batch early */
+#define KB_WRITE_ROWS 64        /* rows per multi-row INSERT: one statement step per 64 components */
 
 enum { Q_ASSET, Q_ECO, Q_NAME, Q_VERSION, Q_EVIDENCE, Q_PURL, Q_CPE, Q_ORIGIN, Q__N };
 
@@ -68,6 +69,7 @@ struct kb_ledger_writer {
 	sqlite3_stmt *find_asset;
 	sqlite3_stmt *put_iface;
 	sqlite3_stmt *put_comp;
+	sqlite3_stmt *put_comp_multi; /* KB_WRITE_ROWS rows; prepared on first use */
 	sqlite3_stmt *clear_ifaces;
 	sqlite3_stmt *clear_comps;
 	struct mask_stmts cache[MASK_CACHE];
@@ -87,6 +89,12 @@ struct kb_ledger_writer {
 	char *t_last_name;       /* the thread's own name -> id cache */
 	int64_t t_last_id;
 };
+
+static const char comp_insert[] =
+	"INSERT INTO component(asset_id, source, ecosystem, name, version, evidence, purl, cpe, origin) VALUES ";
+static const char comp_upsert[] =
+	" ON CONFLICT(asset_id, source, ecosystem, name, version, evidence)"
+	" DO UPDATE SET purl = excluded.purl, cpe = excluded.cpe, origin = excluded.origin";
 
 static int writer_flush(kb_ledger_writer *w, kb_error *err);
 
@@ -118,13 +126,11 @@ int kb_ledger_writer_new(kb_store *s, kb_ledger_writer **ret, kb_error *err)
 		                     " exposure_given = excluded.exposure_given",
 		                     &w->put_iface, err);
 	if (r == 0)
-		r = kb_store_prepare(s,
-		                     "INSERT INTO component(asset_id, source, ecosystem, name, version, evidence,"
-		                     " purl, cpe, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-		                     " ON CONFLICT(asset_id, source, ecosystem, name, version, evidence)"
-		                     " DO UPDATE SET purl = excluded.purl, cpe = excluded.cpe,"
-		                     " origin = excluded.origin",
-		                     &w->put_comp, err);
+	{
+		char sql[512];
+		snprintf(sql, sizeof sql, "%s(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)%s", comp_insert, comp_upsert);
+		r = kb_store_prepare(s, sql, &w->put_comp, err);
+	}
 	if (r == 0)
 		r = kb_store_prepare(s, "DELETE FROM interface WHERE asset_id = ?1", &w->clear_ifaces, err);
 	if (r == 0)
@@ -164,6 +170,7 @@ kb_ledger_writer *kb_ledger_writer_free(kb_ledger_writer *w)
 	sqlite3_finalize(w->find_asset);
 	sqlite3_finalize(w->put_iface);
 	sqlite3_finalize(w->put_comp);
+	sqlite3_finalize(w->put_comp_multi);
 	sqlite3_finalize(w->clear_ifaces);
 	sqlite3_finalize(w->clear_comps);
 	for (int i = 0; i < w->ncache; i++) {
@@ -367,36 +374,83 @@ static const char *qstr(const struct batch *b, const struct qrec *q, int i)
 	return q->off[i] == UINT32_MAX ? NULL : b->arena.data + q->off[i];
 }
 
+/* The asset id of a queued record; runs on the writer thread. */
+static int resolve_id(kb_ledger_writer *w, const struct batch *b, const struct qrec *q, int64_t *ret, kb_error *err)
+{
+	if (q->asset_id) {
+		*ret = q->asset_id;
+		return 0;
+	}
+	const char *name = qstr(b, q, Q_ASSET);
+	if (w->t_last_name && strcmp(w->t_last_name, name) == 0) {
+		*ret = w->t_last_id;
+		return 0;
+	}
+	int r = lookup_asset(w, name, ret, err);
+	if (r < 0)
+		return r;
+	free(w->t_last_name);
+	w->t_last_name = strdup(name);
+	w->t_last_id = *ret;
+	return 0;
+}
+
+static void bind_rec(sqlite3_stmt *st, int base, int64_t id, const struct batch *b, const struct qrec *q)
+{
+	sqlite3_bind_int64(st, base + 1, id);
+	kb_bind_text(st, base + 2, kb_source_name(q->source));
+	kb_bind_text(st, base + 3, qstr(b, q, Q_ECO));
+	kb_bind_text(st, base + 4, qstr(b, q, Q_NAME));
+	kb_bind_text(st, base + 5, qstr(b, q, Q_VERSION));
+	kb_bind_text(st, base + 6, qstr(b, q, Q_EVIDENCE));
+	kb_bind_text_or_null(st, base + 7, qstr(b, q, Q_PURL));
+	kb_bind_text_or_null(st, base + 8, qstr(b, q, Q_CPE));
+	kb_bind_text(st, base + 9, qstr(b, q, Q_ORIGIN));
+}
+
 /* Write one record; runs on the writer thread. */
 static int write_rec(kb_ledger_writer *w, const struct batch *b, const struct qrec *q, kb_error *err)
 {
-	int64_t id = q->asset_id;
-	if (!id) {
-		const char *name = qstr(b, q, Q_ASSET);
-		if (w->t_last_name && strcmp(w->t_last_name, name) == 0) {
-			id = w->t_last_id;
-		} else {
-			int r = lookup_asset(w, name, &id, err);
-			if (r < 0)
-				return r;
-			free(w->t_last_name);
-			w->t_last_name = strdup(name);
-			w->t_last_id = id;
-		}
-	}
+	int64_t id;
+	int r = resolve_id(w, b, q, &id, err);
+	if (r < 0)
+		return r;
 	sqlite3_stmt *st = w->put_comp;
-	sqlite3_bind_int64(st, 1, id);
-	kb_bind_text(st, 2, kb_source_name(q->source));
-	kb_bind_text(st, 3, qstr(b, q, Q_ECO));
-	kb_bind_text(st, 4, qstr(b, q, Q_NAME));
-	kb_bind_text(st, 5, qstr(b, q, Q_VERSION));
-	kb_bind_text(st, 6, qstr(b, q, Q_EVIDENCE));
-	kb_bind_text_or_null(st, 7, qstr(b, q, Q_PURL));
-	kb_bind_text_or_null(st, 8, qstr(b, q, Q_CPE));
-	kb_bind_text(st, 9, qstr(b, q, Q_ORIGIN));
-	int r = 0;
+	bind_rec(st, 0, id, b, q);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		r = kb_store_fail(w->s, err, "write component");
+	sqlite3_reset(st);
+	return r;
+}
+
+/* Write KB_WRITE_ROWS records with one statement. On any failure nothing of
+ * the group is written (a statement is atomic) and the caller redoes it row
+ * by row, which names the failing record. */
+static int write_group(kb_ledger_writer *w, const struct batch *b, const struct qrec *q)
+{
+	if (!w->put_comp_multi) {
+		kb_buf sql;
+		kb_buf_init(&sql, 65536);
+		kb_buf_puts(&sql, comp_insert);
+		for (int i = 0; i < KB_WRITE_ROWS; i++)
+			kb_buf_puts(&sql, i ? ",(?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?)");
+		kb_buf_puts(&sql, comp_upsert);
+		int rc = sqlite3_prepare_v3(w->s->db, kb_buf_str(&sql), -1, SQLITE_PREPARE_PERSISTENT,
+		                            &w->put_comp_multi, NULL);
+		kb_buf_free(&sql);
+		if (rc != SQLITE_OK)
+			return KB_ESTORE;
+	}
+	sqlite3_stmt *st = w->put_comp_multi;
+	for (int i = 0; i < KB_WRITE_ROWS; i++) {
+		int64_t id;
+		if (resolve_id(w, b, &q[i], &id, NULL) < 0) {
+			sqlite3_reset(st);
+			return KB_ENOTFOUND;
+		}
+		bind_rec(st, 9 * i, id, b, &q[i]);
+	}
+	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : KB_ESTORE;
 	sqlite3_reset(st);
 	return r;
 }
@@ -416,8 +470,15 @@ static void *writer_thread(void *arg)
 		kb_error e;
 		int r = 0;
 		size_t i = 0;
-		for (; !failed && i < b->n && r == 0; i++)
-			r = write_rec(w, b, &b->rec[i], &e);
+		while (!failed && i < b->n && r == 0) {
+			if (b->n - i >= KB_WRITE_ROWS && write_group(w, b, &b->rec[i]) == 0) {
+				i += KB_WRITE_ROWS;
+				continue;
+			}
+			size_t end = i + KB_WRITE_ROWS < b->n ? i + KB_WRITE_ROWS : b->n;
+			for (; i < end && r == 0; i++)
+				r = write_rec(w, b, &b->rec[i], &e);
+		}
 		pthread_mutex_lock(&w->mu);
 		if (r < 0 && !w->failed) {
 			e.line = b->rec[i - 1].line;
