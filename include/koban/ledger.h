@@ -99,7 +99,7 @@ typedef struct kb_component {
 	const char *purl;       /* canonical purl or NULL */
 	const char *cpe;        /* CPE 2.3 or 2.2 string or NULL */
 	kb_source source;
-	const char *evidence;   /* where it was seen ("sboms/shop.cdx.json#log4j"), "" when not said */
+	const char *evidence;   /* where it was seen ("shop.cdx.json#log4j-core"), "" when not said */
 	const char *origin;     /* the document that asserted it; "" for hand-kept rows */
 } kb_component;
 
@@ -147,12 +147,16 @@ typedef struct kb_ledger_writer kb_ledger_writer;
 int kb_ledger_writer_new(kb_store *s, kb_ledger_writer **ret, kb_error *err);
 kb_ledger_writer *kb_ledger_writer_free(kb_ledger_writer *w);
 
+/* What a put did to the row. */
+typedef enum kb_put_result { KB_PUT_UNCHANGED = 0, KB_PUT_CREATED, KB_PUT_UPDATED } kb_put_result;
+
 /* Create or update the asset a->field[KB_AF_NAME]. Only fields in `present` are
  * written; a present field whose value is NULL is cleared. Values must already
  * be normalised (kb_asset_value_normalize). A new asset needs a category.
- * *ret_id (may be NULL) gets its id; *ret_created (may be NULL) whether it was new. */
+ * *ret_id (may be NULL) gets its id; *ret_result (may be NULL) says whether the
+ * asset was created, changed, or already held these values. */
 int kb_ledger_put_asset(kb_ledger_writer *w, const kb_asset *a, uint32_t present, int64_t *ret_id,
-                        bool *ret_created, kb_error *err);
+                        kb_put_result *ret_result, kb_error *err);
 /* The id of an asset by name; KB_ENOTFOUND when there is none. */
 int kb_ledger_asset_id(kb_ledger_writer *w, const char *name, int64_t *ret_id, kb_error *err);
 /* Insert or update (by asset, address, port, protocol). */
@@ -226,7 +230,8 @@ typedef struct kb_import_stats {
 	kb_sheet sheet;             /* CSV only */
 	uint64_t records;           /* rows / items read */
 	uint64_t assets_created;
-	uint64_t assets_updated;
+	uint64_t assets_updated;    /* existed, and a value changed */
+	uint64_t assets_unchanged;  /* existed with the same values */
 	uint64_t interfaces;        /* written */
 	uint64_t components;        /* written */
 	uint64_t bytes;

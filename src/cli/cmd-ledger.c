@@ -25,9 +25,14 @@ static int ledger_import(cli *c, int argc, char **argv)
 	const char *asset = NULL;
 	const char **files = calloc((size_t)argc + 1, sizeof *files);
 	int nfiles = 0;
+	bool opts_done = false;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		if (opt_value(argc, argv, &i, "--format", &v)) {
+		if (opts_done) {
+			files[nfiles++] = argv[i];
+		} else if (strcmp(argv[i], "--") == 0) {
+			opts_done = true;
+		} else if (opt_value(argc, argv, &i, "--format", &v)) {
 			if (kb_ledger_format_parse(v, &fmt) < 0) {
 				cli_usage_error(usage_import, "--format: expected csv, json, cyclonedx or spdx, found \"%s\"", v);
 				free(files);
@@ -64,9 +69,11 @@ static int ledger_import(cli *c, int argc, char **argv)
 	import_totals tot = { 0 };
 	int status = cli_import_files(c, s, nfiles, files, assets, fmt, &tot);
 	if (c->fmt == OUT_TABLE && !c->quiet && nfiles > 1)
-		printf("%u of %d files imported: %llu assets new, %llu updated, %llu interfaces, %llu components%s\n",
+		printf("%u of %d files imported: %llu assets new, %llu updated, %llu unchanged, %llu interfaces, "
+		       "%llu components%s\n",
 		       tot.files, nfiles, (unsigned long long)tot.assets_created,
-		       (unsigned long long)tot.assets_updated, (unsigned long long)tot.interfaces,
+		       (unsigned long long)tot.assets_updated, (unsigned long long)tot.assets_unchanged,
+		       (unsigned long long)tot.interfaces,
 		       (unsigned long long)tot.components, tot.failed ? "; see the errors above" : "");
 	kb_store_close(s);
 	free(files);
@@ -135,6 +142,7 @@ struct show {
 	json_t *obj;
 	int64_t id;
 	table *t;
+	int64_t n_if, n_comp;
 };
 
 static int show_asset(const kb_asset *a, void *ctx)
@@ -167,6 +175,7 @@ static int show_asset(const kb_asset *a, void *ctx)
 static int show_iface(const kb_interface *i, void *ctx)
 {
 	struct show *sh = ctx;
+	sh->n_if++;
 	char port[16] = "";
 	if (i->port)
 		snprintf(port, sizeof port, "%d", i->port);
@@ -191,6 +200,7 @@ static int show_iface(const kb_interface *i, void *ctx)
 static int show_comp(const kb_component *cp, void *ctx)
 {
 	struct show *sh = ctx;
+	sh->n_comp++;
 	if (sh->obj) {
 		json_t *arr = json_object_get(sh->obj, "components");
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s}", "ecosystem", cp->ecosystem, "name",
@@ -236,6 +246,8 @@ static int ledger_show(cli *c, int argc, char **argv)
 			table_end(sh.t);
 			sh.t = NULL;
 		}
+		if (c->fmt == OUT_TABLE && sh.n_if == 0)
+			printf("none\n");
 		static const char *const ck[] = { "ecosystem", "name", "version", "source", "evidence" };
 		static const char *const ct[] = { "ECOSYSTEM", "NAME", "VERSION", "SOURCE", "EVIDENCE" };
 		if (r == 0 && c->fmt == OUT_TABLE) {
@@ -246,6 +258,8 @@ static int ledger_show(cli *c, int argc, char **argv)
 			r = kb_ledger_components(s, sh.id, show_comp, &sh, &err);
 		if (sh.t)
 			table_end(sh.t);
+		if (r == 0 && c->fmt == OUT_TABLE && sh.n_comp == 0)
+			printf("none\n");
 	}
 	if (r == 0 && sh.obj) {
 		char *js = json_dumps(sh.obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -373,6 +387,10 @@ static int ledger_export(cli *c, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	kb_sheet sheet = KB_SHEET_NONE;
+	if (sheet_s && json) {
+		cli_usage_error(usage_export, "--sheet picks one CSV sheet; it does not apply to JSON (add --format csv)");
+		return EXIT_ERROR;
+	}
 	if (sheet_s) {
 		if (strcmp(sheet_s, "assets") == 0)
 			sheet = KB_SHEET_ASSETS;

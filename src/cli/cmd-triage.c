@@ -102,15 +102,17 @@ static char *asset_of(const char *file)
 	return NULL;
 }
 
+/* Returns -1 when a folder held more than TRIAGE_MAX_FILES files (reported). */
 static int collect(const char *dir, struct list *ledger, struct list *sboms)
 {
+	int status = 0;
 	struct dirent **ents;
 	char *ld = join(dir, "ledger");
 	int n = is_dir(ld) ? scandir(ld, &ents, no_dots, alphasort) : 0;
 	for (int i = 0; i < n; i++) {
 		char *p = join(ld, ents[i]->d_name);
 		if (is_file(p) && (has_suffix(p, ".csv") || has_suffix(p, ".json")))
-			list_add(ledger, p, NULL);
+			status |= list_add(ledger, p, NULL);
 		else
 			free(p);
 		free(ents[i]);
@@ -125,7 +127,7 @@ static int collect(const char *dir, struct list *ledger, struct list *sboms)
 		if (is_file(p)) {
 			char *asset = asset_of(ents[i]->d_name);
 			if (asset)
-				list_add(sboms, p, asset);
+				status |= list_add(sboms, p, asset);
 			else {
 				cli_warn("%s: not an SBOM name (ASSET.cdx.json, ASSET.spdx.json); skipped", p);
 				free(p);
@@ -136,7 +138,7 @@ static int collect(const char *dir, struct list *ledger, struct list *sboms)
 			for (int j = 0; j < m; j++) {
 				char *q = join(p, sub[j]->d_name);
 				if (is_file(q) && has_suffix(q, ".json"))
-					list_add(sboms, q, strdup(ents[i]->d_name));
+					status |= list_add(sboms, q, strdup(ents[i]->d_name));
 				else
 					free(q);
 				free(sub[j]);
@@ -152,7 +154,7 @@ static int collect(const char *dir, struct list *ledger, struct list *sboms)
 	if (n > 0)
 		free(ents);
 	free(sd);
-	return 0;
+	return status;
 }
 
 static const char *const categories[] = { "external", "internal", "saas", "client" };
@@ -172,12 +174,18 @@ static int count_cat(const char *value, int64_t n, void *ctx)
 	return 0;
 }
 
+struct owners {
+	table *t;
+	bool human;
+};
+
 static int owner_row(const char *value, int64_t n, void *ctx)
 {
+	struct owners *o = ctx;
 	char num[24];
 	snprintf(num, sizeof num, "%lld", (long long)n);
-	const char *v[] = { value ? value : "(none)", num };
-	table_row(ctx, v);
+	const char *v[] = { value ? value : (o->human ? "(none)" : NULL), num };
+	table_row(o->t, v);
 	return 0;
 }
 
@@ -218,10 +226,13 @@ int cmd_triage(cli *c, int argc, char **argv)
 {
 	const char *dir = NULL;
 	bool replace = false;
+	bool opts_done = false;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--replace") == 0)
+		if (!opts_done && strcmp(argv[i], "--") == 0)
+			opts_done = true;
+		else if (!opts_done && strcmp(argv[i], "--replace") == 0)
 			replace = true;
-		else if (argv[i][0] == '-' && argv[i][1]) {
+		else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
 			cli_usage_error(usage_triage, "unknown option %s", argv[i]);
 			return EXIT_ERROR;
 		} else if (!dir)
@@ -262,12 +273,12 @@ int cmd_triage(cli *c, int argc, char **argv)
 		return EXIT_ERROR;
 
 	struct list ledger = { 0 }, sboms = { 0 };
-	collect(dir, &ledger, &sboms);
+	int collected = collect(dir, &ledger, &sboms);
 	if (ledger.n == 0)
 		cli_warn("%s/ledger: no ledger files (*.csv, *.json)", dir);
 
 	import_totals tot = { .silent = true };
-	int status = EXIT_CLEAN;
+	int status = collected < 0 ? EXIT_ERROR : EXIT_CLEAN;
 	if (ledger.n && cli_import_files(c, s, ledger.n, (const char *const *)ledger.paths, NULL,
 	                                 KB_LEDGER_FMT_AUTO, &tot) != EXIT_CLEAN)
 		status = EXIT_ERROR;
@@ -280,7 +291,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 	struct counts cnt = { { 0 }, 0 };
 	int r = kb_ledger_count_by(s, KB_AF_CATEGORY, count_cat, &cnt, &err);
 
-	if (c->fmt == OUT_TABLE) {
+	if (c->fmt == OUT_TABLE && !c->quiet) {
 		printf("koban triage %s\n", dir);
 		printf("imported %u of %u files: %lld systems, %llu interfaces, %llu components%s\n", tot.files,
 		       tot.files + tot.failed, (long long)cnt.total, (unsigned long long)tot.interfaces,
@@ -309,7 +320,8 @@ int cmd_triage(cli *c, int argc, char **argv)
 		table *t = table_new(c, 2, keys, titles);
 		table_set_numeric(t, 2);
 		table_set_kind(t, "owner");
-		r = kb_ledger_count_by(s, KB_AF_TECHNICAL_OWNER, owner_row, t, &err);
+		struct owners o = { t, c->fmt == OUT_TABLE };
+		r = kb_ledger_count_by(s, KB_AF_TECHNICAL_OWNER, owner_row, &o, &err);
 		table_end(t);
 	}
 	if (r == 0) {

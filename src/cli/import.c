@@ -126,17 +126,20 @@ int cli_import_files(cli *c, kb_store *s, int n, const char *const paths[], cons
 			tot->files++;
 			tot->assets_created += st.assets_created;
 			tot->assets_updated += st.assets_updated;
+			tot->assets_unchanged += st.assets_unchanged;
 			tot->interfaces += st.interfaces;
 			tot->components += st.components;
 			tot->warnings += st.warnings;
 		}
 		const char *sheet = st.format == KB_LEDGER_FMT_CSV ? sheet_name(st.sheet) : NULL;
 		if (c->fmt == OUT_JSON) {
-			json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "type",
-			                      "import", "file", jobs[i].path, "format", kb_ledger_format_name(st.format),
+			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "type",
+			                      "import", "file", jobs[i].path, "status", "ok", "format",
+			                      kb_ledger_format_name(st.format),
 			                      "sheet", sheet, "asset", jobs[i].asset, "records", (json_int_t)st.records,
 			                      "assets_created", (json_int_t)st.assets_created, "assets_updated",
-			                      (json_int_t)st.assets_updated, "interfaces", (json_int_t)st.interfaces,
+			                      (json_int_t)st.assets_updated, "assets_unchanged",
+			                      (json_int_t)st.assets_unchanged, "interfaces", (json_int_t)st.interfaces,
 			                      "components", (json_int_t)st.components, "warnings",
 			                      (json_int_t)st.warnings, "bytes", (json_int_t)st.bytes);
 			char *js = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -145,13 +148,13 @@ int cli_import_files(cli *c, kb_store *s, int n, const char *const paths[], cons
 			free(js);
 			json_decref(o);
 		} else if (!c->quiet && !(tot && tot->silent)) {
-			printf("%s: %s%s%s%s, %llu records: %llu assets new, %llu updated, %llu interfaces, "
-			       "%llu components\n",
+			printf("%s: %s%s%s%s, %llu records: %llu assets new, %llu updated, %llu unchanged, "
+			       "%llu interfaces, %llu components\n",
 			       strcmp(jobs[i].path, "-") == 0 ? "<stdin>" : jobs[i].path, kb_ledger_format_name(st.format),
 			       sheet ? " " : "", sheet ? sheet : "",
 			       sheet ? " sheet" : "", (unsigned long long)st.records,
 			       (unsigned long long)st.assets_created, (unsigned long long)st.assets_updated,
-			       (unsigned long long)st.interfaces, (unsigned long long)st.components);
+			       (unsigned long long)st.assets_unchanged, (unsigned long long)st.interfaces, (unsigned long long)st.components);
 		}
 	}
 	free(jobs);

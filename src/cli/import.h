@@ -9,7 +9,7 @@
 typedef struct import_totals {
 	bool silent;            /* no per-file lines in table mode */
 	unsigned files, failed;
-	uint64_t assets_created, assets_updated, interfaces, components, warnings;
+	uint64_t assets_created, assets_updated, assets_unchanged, interfaces, components, warnings;
 } import_totals;
 
 /* Import n files (assets[i] names the asset of an SBOM, or NULL). Returns

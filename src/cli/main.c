@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const verb verbs[] = {
-	{ "ledger", cmd_ledger, "what we run: import, list, show, set, export the ledger" },
+	{ "ledger", cmd_ledger, "what we run: import, list, show, set, delete, export the ledger" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 

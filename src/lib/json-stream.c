@@ -485,14 +485,12 @@ int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn
 		if (n == 0) {
 			js->chunk_base = c->rd->done;
 			if (yajl_complete_parse(js->h) != yajl_status_ok && !js->r) {
-				unsigned char *msg = yajl_get_error(js->h, 0, NULL, 0);
 				uint64_t line, col;
 				locate_offset(js, c->rd->done, &line, &col);
 				kb_error_set(c->err, KB_EPARSE, NULL, 0, 0, KB_NO_OFFSET,
-				             any ? "expected valid JSON: %s (the document ends early)"
-				                 : "expected JSON, found an empty file%s",
-				             any ? (const char *)msg : "");
-				yajl_free_error(js->h, msg);
+				             any ? "expected valid JSON: the document ends early (an unclosed object, "
+				                   "array or string)"
+				                 : "expected JSON, found an empty file");
 				r = kb_import_locate(c, KB_EPARSE, line, col, c->rd->done);
 			}
 			r = r ? r : js->r;

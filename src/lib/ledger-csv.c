@@ -75,7 +75,7 @@ static const struct {
 	const char *name;
 	enum col_kind kind;
 } sheet_cols[] = {
-	{ "asset", COL_ASSET },       { "asset_name", COL_ASSET },    { "system", COL_ASSET },
+	{ "asset", COL_ASSET },       { "asset_name", COL_ASSET },
 	{ "address", COL_ADDRESS },   { "ip", COL_ADDRESS },          { "ip_address", COL_ADDRESS },
 	{ "port", COL_PORT },         { "protocol", COL_PROTOCOL },   { "proto", COL_PROTOCOL },
 	{ "role", COL_ROLE },         { "exposure", COL_EXPOSURE },   { "ecosystem", COL_ECOSYSTEM },
@@ -343,17 +343,19 @@ static int do_asset_row(struct csv_state *st)
 		a.field[f] = vals[f];
 	}
 	int64_t id = 0;
-	bool created = false;
+	kb_put_result put = KB_PUT_UNCHANGED;
 	if (r == 0) {
-		r = kb_ledger_put_asset(st->c->w, &a, st->present, &id, &created, st->c->err);
+		r = kb_ledger_put_asset(st->c->w, &a, st->present, &id, &put, st->c->err);
 		if (r < 0)
 			r = fail(st, r, st->col_of[COL_FIELD]);
 	}
 	if (r == 0) {
-		if (created)
+		if (put == KB_PUT_CREATED)
 			st->c->stats->assets_created++;
-		else
+		else if (put == KB_PUT_UPDATED)
 			st->c->stats->assets_updated++;
+		else
+			st->c->stats->assets_unchanged++;
 	}
 	/* Inline cells describe the asset completely: they replace what the sheet said before. */
 	int col = st->col_of[COL_INTERFACES];
@@ -476,6 +478,21 @@ static int do_interface_row(struct csv_state *st)
 	return r;
 }
 
+/* A failure of a components-sheet write. The writer resolves asset names late
+ * and locates what it finds with the row's line and the name/purl column;
+ * KB_ENOTFOUND can only be the asset, so name the asset column. */
+static int component_fail(struct csv_state *st, int r)
+{
+	r = kb_import_written_fail(st->c, r);
+	kb_error *e = st->c->err;
+	if (r == KB_ENOTFOUND && e && st->col_of[COL_ASSET] >= 0) {
+		e->column = (uint64_t)st->col_of[COL_ASSET] + 1;
+		strncat(e->msg, " (list the asset in an assets sheet imported first)",
+		        sizeof e->msg - strlen(e->msg) - 1);
+	}
+	return st->r = r;
+}
+
 static int do_component_row(struct csv_state *st)
 {
 	int col = st->col_of[COL_ASSET];
@@ -512,7 +529,7 @@ static int do_component_row(struct csv_state *st)
 		at = col;
 	int r = kb_ledger_put_component_at(st->c->w, 0, &comp, st->row_line, (uint64_t)at + 1, st->c->err);
 	if (r < 0)
-		return st->r = kb_import_written_fail(st->c, r);
+		return component_fail(st, r);
 	st->c->stats->components++;
 	return 0;
 }
@@ -654,6 +671,12 @@ int kb_import_csv(kb_import_ctx *c)
 		} else if (st->r) {
 			r = st->r;
 		}
+	}
+	/* the last rows' failures, while the sheet's columns are known */
+	if (r == 0 && st->sheet == KB_SHEET_COMPONENTS) {
+		r = kb_ledger_writer_flush(c->w, c->err);
+		if (r < 0)
+			r = component_fail(st, r);
 	}
 	if (r == 0 && !st->header_done) {
 		kb_error_set(c->err, KB_EPARSE, NULL, 0, 0, KB_NO_OFFSET,

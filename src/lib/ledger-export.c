@@ -71,7 +71,9 @@ static void csv_field(struct out *o, const char *s, bool first)
 	if (!s || !*s)
 		return;
 	size_t n = strlen(s);
-	bool quote = strpbrk(s, ",\"\r\n;") != NULL || s[0] == ' ' || s[n - 1] == ' ';
+	/* libcsv drops blanks (space and tab) at the edges of an unquoted field */
+	bool quote = strpbrk(s, ",\"\r\n;") != NULL || s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t' ||
+	             s[n - 1] == '\t';
 	if (!quote) {
 		put(o, s, n);
 		return;

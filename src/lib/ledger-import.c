@@ -177,7 +177,8 @@ static int run_import(kb_store *s, kb_reader *rd, const kb_import_opts *opts, kb
 				                    "empty file: expected a ledger CSV or JSON, or an SBOM");
 			} else {
 				return kb_error_set(err, KB_EFORMAT, name, 1, 1, 0,
-				                    "expected a ledger CSV (a header line with commas) or JSON "
+				                    "expected a ledger CSV (a header line of column names separated by "
+				                    "commas, semicolons or tabs) or JSON "
 				                    "(koban ledger, CycloneDX, SPDX)");
 			}
 		}

@@ -194,6 +194,11 @@ static int import_asset(kb_jstream *js, struct json_state *st, json_t *obj)
 			kb_import_warn(st->c, line, col, "asset key \"%.40s\" is not a ledger field; ignored", key);
 			continue;
 		}
+		if (present & KB_AF_MASK(f)) {
+			r = kb_jstream_fail(js, obj, KB_EINVAL, "\"%s\": field %s is given twice in this asset", key,
+			                    kb_asset_field_name(f));
+			break;
+		}
 		char *raw = NULL;
 		r = field_text(js, obj, key, v, &raw);
 		if (r < 0)
@@ -210,15 +215,17 @@ static int import_asset(kb_jstream *js, struct json_state *st, json_t *obj)
 	if (r == 0 && !a.field[KB_AF_NAME])
 		r = kb_jstream_fail(js, obj, KB_EINVAL, "asset: expected a \"name\"");
 	int64_t id = 0;
-	bool created = false;
+	kb_put_result put = KB_PUT_UNCHANGED;
 	if (r == 0) {
-		r = kb_ledger_put_asset(st->c->w, &a, present, &id, &created, st->c->err);
+		r = kb_ledger_put_asset(st->c->w, &a, present, &id, &put, st->c->err);
 		if (r < 0)
 			r = kb_jstream_fail(js, obj, r, "%s", st->c->err->msg);
-		else if (created)
+		else if (put == KB_PUT_CREATED)
 			st->c->stats->assets_created++;
-		else
+		else if (put == KB_PUT_UPDATED)
 			st->c->stats->assets_updated++;
+		else
+			st->c->stats->assets_unchanged++;
 	}
 	json_t *list = json_object_get(obj, "interfaces");
 	if (r == 0 && list && !json_is_null(list)) {

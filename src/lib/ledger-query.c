@@ -87,8 +87,10 @@ int kb_ledger_assets(kb_store *s, const kb_asset_filter *f, kb_asset_cb cb, void
 	if (r == 0 && f && f->tag)
 		r = kb_buf_puts(&sql, " AND instr(',' || lower(coalesce(a.tags,'')) || ',', ',' || lower(?3) || ',') > 0");
 	if (r == 0 && f && f->component)
+		/* exact name, or the artifact after a ':' or '/' (no LIKE: '_' and '%' are literal) */
 		r = kb_buf_puts(&sql, " AND EXISTS (SELECT 1 FROM component c WHERE c.asset_id = a.id AND"
-		                      " (c.name = ?4 COLLATE NOCASE OR c.name LIKE '%:' || ?4 OR c.name LIKE '%/' || ?4))");
+		                      " (lower(c.name) = lower(?4) OR substr(lower(c.name), -length(?4) - 1)"
+		                      " IN (':' || lower(?4), '/' || lower(?4))))");
 	if (r == 0 && f && f->name_like)
 		r = kb_buf_puts(&sql, " AND instr(lower(a.name), lower(?5)) > 0");
 	if (r == 0)

@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KB_SBOM_MAX_NESTING 32
+/* Components inside components: a fat jar in a war in an ear is 3; 16 is far
+ * past any real SBOM and well inside KB_JSON_MAX_DEPTH (each level costs two
+ * JSON levels: the object and its "components" array). */
+#define KB_SBOM_MAX_NESTING 16
 
 struct sbom_state {
 	kb_import_ctx *c;

@@ -280,7 +280,7 @@ int kb_ledger_asset_id(kb_ledger_writer *w, const char *name, int64_t *ret_id, k
 }
 
 int kb_ledger_put_asset(kb_ledger_writer *w, const kb_asset *a, uint32_t present, int64_t *ret_id,
-                        bool *ret_created, kb_error *err)
+                        kb_put_result *ret_result, kb_error *err)
 {
 	const char *name = a->field[KB_AF_NAME];
 	assert(name && *name);
@@ -312,13 +312,14 @@ int kb_ledger_put_asset(kb_ledger_writer *w, const kb_asset *a, uint32_t present
 		}
 		sqlite3_reset(st);
 		id = sqlite3_last_insert_rowid(w->s->db);
-		if (ret_created)
-			*ret_created = true;
+		if (ret_result)
+			*ret_result = KB_PUT_CREATED;
 	} else if (r < 0) {
 		if (err)
 			*err = lookup_err;
 		return r;
 	} else {
+		kb_put_result result = KB_PUT_UNCHANGED;
 		if (m->update) {
 			sqlite3_stmt *st = m->update;
 			sqlite3_reset(st);
@@ -331,9 +332,11 @@ int kb_ledger_put_asset(kb_ledger_writer *w, const kb_asset *a, uint32_t present
 				return r;
 			}
 			sqlite3_reset(st);
+			if (sqlite3_changes(w->s->db) > 0)
+				result = KB_PUT_UPDATED; /* the UPDATE only matches when a value differs */
 		}
-		if (ret_created)
-			*ret_created = false;
+		if (ret_result)
+			*ret_result = result;
 	}
 	if (ret_id)
 		*ret_id = id;

@@ -141,7 +141,7 @@ static int remember_asset(const kb_asset *a, void *ctx)
 	return 0;
 }
 
-static int put_asset(kb_store *s, const char *name, const char *category, bool *created)
+static int put_asset(kb_store *s, const char *name, const char *category, kb_put_result *result)
 {
 	kb_ledger_writer *w = NULL;
 	kb_error err;
@@ -152,7 +152,7 @@ static int put_asset(kb_store *s, const char *name, const char *category, bool *
 	a.field[KB_AF_NAME] = name;
 	a.field[KB_AF_CATEGORY] = category;
 	int64_t id = 0;
-	int r = kb_ledger_put_asset(w, &a, KB_AF_MASK(KB_AF_NAME) | KB_AF_MASK(KB_AF_CATEGORY), &id, created,
+	int r = kb_ledger_put_asset(w, &a, KB_AF_MASK(KB_AF_NAME) | KB_AF_MASK(KB_AF_CATEGORY), &id, result,
 	                            &err);
 	if (r == 0)
 		assert_true(id > 0);
@@ -404,9 +404,9 @@ static void test_rollback_undoes_writes(void **state)
 	kb_error_clear(&err);
 	assert_int_equal(kb_store_open(KB_STORE_MEMORY, KB_STORE_CREATE, &s, &err), 0);
 	assert_int_equal(kb_store_begin(s, &err), 0);
-	bool created = false;
-	assert_int_equal(put_asset(s, "web-1", "external", &created), 0);
-	assert_true(created);
+	kb_put_result put = KB_PUT_UNCHANGED;
+	assert_int_equal(put_asset(s, "web-1", "external", &put), 0);
+	assert_int_equal(put, KB_PUT_CREATED);
 
 	seen got;
 	assert_int_equal(lookup_asset(s, "web-1", &got), 0); /* visible inside the transaction */
@@ -428,14 +428,18 @@ static void test_commit_keeps_writes(void **state)
 	kb_error_clear(&err);
 	assert_int_equal(kb_store_open(t->db, KB_STORE_CREATE, &s, &err), 0);
 	assert_int_equal(kb_store_begin(s, &err), 0);
-	bool created = false;
-	assert_int_equal(put_asset(s, "crm", "saas", &created), 0);
-	assert_true(created);
+	kb_put_result put = KB_PUT_UNCHANGED;
+	assert_int_equal(put_asset(s, "crm", "saas", &put), 0);
+	assert_int_equal(put, KB_PUT_CREATED);
 	assert_int_equal(kb_store_commit(s, &err), 0);
-	/* A second put of the same name updates, not creates. */
+	/* A second put of the same values changes nothing; a new value updates. */
 	assert_int_equal(kb_store_begin(s, &err), 0);
-	assert_int_equal(put_asset(s, "crm", "saas", &created), 0);
-	assert_false(created);
+	assert_int_equal(put_asset(s, "crm", "saas", &put), 0);
+	assert_int_equal(put, KB_PUT_UNCHANGED);
+	assert_int_equal(put_asset(s, "crm", "internal", &put), 0);
+	assert_int_equal(put, KB_PUT_UPDATED);
+	assert_int_equal(put_asset(s, "crm", "saas", &put), 0);
+	assert_int_equal(put, KB_PUT_UPDATED);
 	assert_int_equal(kb_store_commit(s, &err), 0);
 	kb_store_close(s);
 
