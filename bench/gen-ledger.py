@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Generate a large synthetic ledger for the import benchmark.
 
-gen-ledger.py OUTDIR ASSETS COMPONENTS
+gen-ledger.py OUTDIR ASSETS COMPONENTS [SBOM_FILES]
 
 Writes OUTDIR/assets.csv (ASSETS rows, every asset field, one management and
 one service interface inline), OUTDIR/components.csv (COMPONENTS rows spread
 evenly over the assets, real-looking Maven/npm/PyPI purls), and
 OUTDIR/sbom.cdx.json (the same number of components as one CycloneDX 1.5 BOM,
-every tenth with a nested child). Deterministic: the same arguments give the
+every tenth with a nested child), and OUTDIR/sboms/ASSET.cdx.json: the same
+components again split over SBOM_FILES (default 100) SBOMs for the first
+SBOM_FILES assets, the shape of a real estate. Deterministic: the same arguments give the
 same bytes.
 """
 import csv
@@ -17,6 +19,7 @@ import random
 import sys
 
 out, n_assets, n_comps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+n_sboms = int(sys.argv[4]) if len(sys.argv) > 4 else 100
 os.makedirs(out, exist_ok=True)
 rnd = random.Random(42)
 cats = ["external", "internal", "saas", "client"]
@@ -61,21 +64,31 @@ with open(os.path.join(out, "components.csv"), "w", newline="") as f:
     for i in range(n_comps):
         w.writerow([names[(i // per) % n_assets], purl(i)[0]])
 
-with open(os.path.join(out, "sbom.cdx.json"), "w") as f:
-    f.write('{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:00000000-0000-4000-8000-000000000000",'
-            '"version":1,"metadata":{"component":{"type":"application","name":"bench"}},"components":[\n')
-    i = 0
-    first = True
-    while i < n_comps:
-        p, (ns, nm, v) = purl(i)
-        c = {"type": "library", "bom-ref": f"c{i}", "name": nm, "version": v, "purl": p}
-        if ns:
-            c["group"] = ns
-        i += 1
-        if i % 10 == 0 and i < n_comps:
-            p2, (ns2, nm2, v2) = purl(i)
-            c["components"] = [{"type": "library", "bom-ref": f"c{i}", "name": nm2, "version": v2, "purl": p2}]
+def write_sbom(path, start, count):
+    with open(path, "w") as f:
+        f.write('{"bomFormat":"CycloneDX","specVersion":"1.5",'
+                '"serialNumber":"urn:uuid:00000000-0000-4000-8000-%012d",' % start +
+                '"version":1,"metadata":{"component":{"type":"application","name":"bench"}},"components":[\n')
+        i = start
+        end = start + count
+        first = True
+        while i < end:
+            p, (ns, nm, v) = purl(i)
+            c = {"type": "library", "bom-ref": f"c{i}", "name": nm, "version": v, "purl": p}
+            if ns:
+                c["group"] = ns
             i += 1
-        f.write(("" if first else ",\n") + json.dumps(c, separators=(",", ":")))
-        first = False
-    f.write("\n]}\n")
+            if i % 10 == 0 and i < end:
+                p2, (ns2, nm2, v2) = purl(i)
+                c["components"] = [{"type": "library", "bom-ref": f"c{i}", "name": nm2, "version": v2,
+                                    "purl": p2}]
+                i += 1
+            f.write(("" if first else ",\n") + json.dumps(c, separators=(",", ":")))
+            first = False
+        f.write("\n]}\n")
+
+write_sbom(os.path.join(out, "sbom.cdx.json"), 0, n_comps)
+os.makedirs(os.path.join(out, "sboms"), exist_ok=True)
+per = n_comps // n_sboms
+for k in range(n_sboms):
+    write_sbom(os.path.join(out, "sboms", names[k] + ".cdx.json"), k * per, per)

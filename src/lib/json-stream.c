@@ -496,9 +496,17 @@ int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn
 			r = r ? r : js->r;
 			break;
 		}
+		/* A UTF-8 byte-order mark (detection skips it too): not JSON, and
+		 * columns on line 1 count from after it. */
+		size_t skip = 0;
+		if (!any && n >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) {
+			skip = 3;
+			js->scan_pos = js->scan_line_start = 3;
+		}
 		any = true;
-		js->chunk_base = c->rd->done - (uint64_t)n;
-		yajl_status st = yajl_parse(js->h, buf, (size_t)n);
+		js->chunk = buf + skip;
+		js->chunk_base = c->rd->done - (uint64_t)n + skip;
+		yajl_status st = yajl_parse(js->h, buf + skip, (size_t)n - skip);
 		if (js->r) {
 			r = js->r;
 			break;

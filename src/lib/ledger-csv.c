@@ -49,6 +49,7 @@ struct csv_state {
 	int ncols;
 	int col_of[COL_ORIGIN + 1];   /* first column of each kind, -1 if absent */
 	uint32_t present;             /* asset fields present (assets sheet) */
+	int name_col;                 /* column of the asset name (assets sheet) */
 	bool header_done;
 	/* current record */
 	kb_buf data;
@@ -229,6 +230,8 @@ static int parse_header(struct csv_state *st)
 					break;
 				}
 				st->present |= KB_AF_MASK(f);
+				if (f == KB_AF_NAME)
+					st->name_col = i;
 			}
 		} else {
 			for (size_t j = 0; j < sizeof sheet_cols / sizeof sheet_cols[0]; j++)
@@ -324,7 +327,11 @@ static int put_inline_component(struct csv_state *st, int col, char *entry, void
 	int r = kb_ledger_put_component_at(st->c->w, id, &comp, st->row_line, (uint64_t)col + 1, st->c->err);
 	if (r == 0)
 		st->c->stats->components++;
-	/* on_row() ignores do_asset_row()'s result: the failure must be in st->r */
+	/* on_row() ignores do_asset_row()'s result: the failure must be in st->r.
+	 * A failure of this entry (not a late one from an earlier row) is about
+	 * the components cell: say so. */
+	if (r < 0 && st->c->err && st->c->err->line == st->row_line)
+		return fail_col(st, r, col);
 	return r < 0 ? (st->r = kb_import_written_fail(st->c, r)) : 0;
 }
 
@@ -347,7 +354,7 @@ static int do_asset_row(struct csv_state *st)
 	if (r == 0) {
 		r = kb_ledger_put_asset(st->c->w, &a, st->present, &id, &put, st->c->err);
 		if (r < 0)
-			r = fail(st, r, st->col_of[COL_FIELD]);
+			r = fail(st, r, st->name_col); /* e.g. a new asset with no category: the row's name */
 	}
 	if (r == 0) {
 		if (put == KB_PUT_CREATED)

@@ -31,6 +31,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,8 @@ struct kb_ledger_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_done;
 	pthread_t thread;
-	bool started, quit, failed;
+	bool started, quit;
+	atomic_bool failed;      /* set by the thread under mu; read without it as a fast path */
 	struct batch *b[KB_WRITE_BATCHES];
 	int fill;                /* batch the caller fills */
 	int tail;                /* next batch the thread writes */
