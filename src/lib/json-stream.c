@@ -27,7 +27,9 @@ struct kb_jstream {
 	kb_import_ctx *c;
 	kb_jstream_want_fn want;
 	kb_jstream_item_fn fn;
+	kb_jstream_keep_fn keep;
 	void *ctx;
+	int skip_depth;            /* >0: dropping the value of a key `keep` refused, opened at this depth */
 	yajl_handle h;
 	int depth;
 	char *key;                 /* current top-level key */
@@ -240,6 +242,12 @@ static int on_scalar(struct kb_jstream *js, json_t *v)
 		json_decref(v);
 		return stop_at(js, value_offset(js), KB_EFORMAT, "expected a JSON object at the top level");
 	}
+	if (js->skip_depth) {
+		if (js->depth == js->skip_depth)
+			js->skip_depth = 0; /* the refused key's value was this scalar */
+		json_decref(v);
+		return 1;
+	}
 	if (js->sp > 0)
 		return add_value(js, v);
 	if (item_starts_here(js)) {
@@ -269,7 +277,7 @@ static int cb_number(void *ctx, const char *s, size_t len)
 {
 	struct kb_jstream *js = ctx;
 	mark_good(js);
-	if (js->sp == 0 && !item_starts_here(js))
+	if ((js->sp == 0 && !item_starts_here(js)) || js->skip_depth)
 		return on_scalar(js, json_null());
 	char tmp[64];
 	if (len >= sizeof tmp)
@@ -290,7 +298,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct kb_jstream *js = ctx;
 	mark_good(js);
-	if (js->sp == 0 && !item_starts_here(js))
+	if ((js->sp == 0 && !item_starts_here(js)) || js->skip_depth)
 		return on_scalar(js, json_null()); /* not wanted: do not copy */
 	return on_scalar(js, json_stringn((const char *)s, len));
 }
@@ -303,6 +311,10 @@ static int open_container(struct kb_jstream *js, bool is_map)
 		return stop_at(js, token_offset(js), KB_ELIMIT, "JSON nested deeper than the limit of %d levels", KB_JSON_MAX_DEPTH);
 	if (js->depth == 0 && !is_map)
 		return stop_at(js, token_offset(js), KB_EFORMAT, "expected a JSON object at the top level, found an array");
+	if (js->skip_depth) {
+		js->depth++; /* inside a refused value: parse, do not build */
+		return 1;
+	}
 	if (js->depth == 1 && js->sp == 0 && js->mode == MODE_WANTED) {
 		if (is_map) {
 			js->mode = MODE_WHOLE; /* a wanted object is handed over whole */
@@ -357,6 +369,11 @@ static int close_container(struct kb_jstream *js)
 	if (js->r)
 		return 0;
 	js->depth--;
+	if (js->skip_depth) {
+		if (js->depth == js->skip_depth)
+			js->skip_depth = 0; /* the refused value ends here */
+		return 1;
+	}
 	if (js->sp > 0) {
 		js->sp--;
 		json_t *v = js->stack[js->sp];
@@ -404,6 +421,12 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	mark_good(js);
 	if (js->r)
 		return 0;
+	if (js->skip_depth)
+		return 1;
+	if (js->sp > 0 && js->keep && !js->keep((const char *)s, len, js->ctx)) {
+		js->skip_depth = js->depth; /* drop the value that follows */
+		return 1;
+	}
 	if (js->sp > 0) {
 		char *k = malloc(len + 1);
 		if (!k)
@@ -458,7 +481,8 @@ static const yajl_callbacks callbacks = {
 	cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
 };
 
-int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn fn, void *ctx)
+int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_keep_fn keep, kb_jstream_item_fn fn,
+                   void *ctx)
 {
 	struct kb_jstream *js = calloc(1, sizeof *js);
 	unsigned char *buf = malloc(KB_READ_CHUNK);
@@ -470,6 +494,7 @@ int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn
 	js->c = c;
 	js->want = want;
 	js->fn = fn;
+	js->keep = keep;
 	js->ctx = ctx;
 	js->scan_line = 1;
 	js->h = yajl_alloc(&callbacks, NULL, js);

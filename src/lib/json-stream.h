@@ -38,13 +38,19 @@ typedef struct kb_jstream_item {
 
 /* Should the value of top-level `key` be built? */
 typedef bool (*kb_jstream_want_fn)(const char *key, void *ctx);
+/* Inside an item, should the value of object key `key` (len bytes, not
+ * NUL-terminated) be built? A refused value is still parsed (the document
+ * must be valid) but costs no memory: an SBOM reader keeps the six fields it
+ * reads and skips licenses, hashes, properties and the like. */
+typedef bool (*kb_jstream_keep_fn)(const char *key, size_t len, void *ctx);
 /* Handle one item; return 0 or a negative code with err filled (use
  * kb_jstream_locate for the location). */
 typedef int (*kb_jstream_item_fn)(kb_jstream *js, const kb_jstream_item *it, void *ctx);
 
-/* Run the stream over rd. Errors (syntax, limits, callback failures) are
- * located in c->err. */
-int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_item_fn fn, void *ctx);
+/* Run the stream over rd. `keep` may be NULL (build everything). Errors
+ * (syntax, limits, callback failures) are located in c->err. */
+int kb_jstream_run(kb_import_ctx *c, kb_jstream_want_fn want, kb_jstream_keep_fn keep, kb_jstream_item_fn fn,
+                   void *ctx);
 
 /* Where an object of the current item began (obj NULL: the item itself);
  * false when unknown. */

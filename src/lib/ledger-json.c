@@ -284,7 +284,7 @@ static int on_item(kb_jstream *js, const kb_jstream_item *it, void *ctx)
 int kb_import_koban_json(kb_import_ctx *c)
 {
 	struct json_state st = { .c = c };
-	int r = kb_jstream_run(c, want_key, on_item, &st);
+	int r = kb_jstream_run(c, want_key, NULL, on_item, &st);
 	if (r == 0 && !st.seen_magic) {
 		kb_error_set(c->err, KB_EFORMAT, NULL, 0, 0, KB_NO_OFFSET,
 		             "expected a koban ledger document: no \"koban\": \"ledger\" key");

@@ -46,6 +46,34 @@ static bool want_spdx(const char *key, void *ctx)
 	return strcmp(key, "spdxVersion") == 0 || strcmp(key, "packages") == 0;
 }
 
+static bool key_is(const char *key, size_t len, const char *want)
+{
+	return strlen(want) == len && memcmp(key, want, len) == 0;
+}
+
+/* The members the readers use; everything else in a component (licenses,
+ * hashes, properties, evidence, ...) is parsed but never built. */
+static bool keep_cdx(const char *key, size_t len, void *ctx)
+{
+	(void)ctx;
+	static const char *const keys[] = { "name", "group", "version", "purl", "cpe", "bom-ref", "components" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (key_is(key, len, keys[i]))
+			return true;
+	return false;
+}
+
+static bool keep_spdx(const char *key, size_t len, void *ctx)
+{
+	(void)ctx;
+	static const char *const keys[] = { "name",          "versionInfo",   "SPDXID",          "externalRefs",
+		                            "referenceCategory", "referenceType", "referenceLocator" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (key_is(key, len, keys[i]))
+			return true;
+	return false;
+}
+
 static int put(struct sbom_state *st, kb_jstream *js, json_t *obj, kb_component *comp)
 {
 	comp->source = KB_SOURCE_SBOM;
@@ -212,7 +240,8 @@ static int run(kb_import_ctx *c, bool spdx)
 {
 	struct sbom_state st = { .c = c, .spdx = spdx };
 	kb_buf_init(&st.evidence, 8192);
-	int r = kb_jstream_run(c, spdx ? want_spdx : want_cdx, spdx ? on_spdx : on_cdx, &st);
+	int r = kb_jstream_run(c, spdx ? want_spdx : want_cdx, spdx ? keep_spdx : keep_cdx, spdx ? on_spdx : on_cdx,
+	                       &st);
 	if (r == 0 && !st.format_seen) {
 		kb_error_set(c->err, KB_EFORMAT, NULL, 0, 0, KB_NO_OFFSET,
 		             spdx ? "expected an SPDX document: no \"spdxVersion\""

@@ -833,6 +833,34 @@ static void test_large_sbom(void **state)
 	free(doc);
 }
 
+/* Members the reader does not use (licenses, hashes, properties, evidence)
+ * are skipped without being built, however deep; the members it uses still
+ * arrive, in any order, after or between skipped ones; and a syntax error
+ * inside a skipped member is still an error. */
+static void test_skipped_members(void **state)
+{
+	kb_store *s = *state;
+	const char doc[] =
+		"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"components\": [\n"
+		"  {\"licenses\": [{\"license\": {\"name\": \"decoy\", \"id\": \"Apache-2.0\"}}],\n"
+		"   \"name\": \"log4j-core\",\n"
+		"   \"hashes\": [{\"alg\": \"SHA-256\", \"content\": \"00\"}], \"version\": \"2.14.1\",\n"
+		"   \"properties\": {\"deep\": [[[{\"name\": \"decoy\"}]]], \"n\": 1.5, \"t\": true, \"z\": null},\n"
+		"   \"purl\": \"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\",\n"
+		"   \"components\": [{\"evidence\": {\"occurrences\": [{\"location\": \"x\"}]}, \"name\": \"inner\"}]}\n"
+		"]}\n";
+	imp_ok(s, "skip.cdx.json", doc, &shop, NULL);
+	char *comps = dump_comps(s);
+	assert_non_null(strstr(comps, "org.apache.logging.log4j:log4j-core|2.14.1"));
+	assert_non_null(strstr(comps, "inner|"));
+	assert_null(strstr(comps, "decoy"));
+	free(comps);
+	const char bad[] = "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"components\": [\n"
+	                   "  {\"name\": \"a\", \"hashes\": [{\"alg\": \"SHA-256\" \"content\": \"00\"}]}\n"
+	                   "]}\n";
+	expect_fail_at(s, "skip.cdx.json", bad, &shop, KB_EPARSE, "\"content\"", "expected valid JSON", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -847,6 +875,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spdx_errors, setup_assets, teardown),
 		cmocka_unit_test_setup_teardown(test_nesting_limit, setup_assets, teardown),
 		cmocka_unit_test_setup_teardown(test_large_sbom, setup_assets, teardown),
+		cmocka_unit_test_setup_teardown(test_skipped_members, setup_assets, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
