@@ -46,6 +46,7 @@ typedef enum kb_asset_field {
 /* Limits on what one asset may hold; each is documented in koban-ledger(1). */
 #define KB_LEDGER_MAX_FIELD_BYTES 65536      /* longest value of any asset field */
 #define KB_LEDGER_MAX_NAME_BYTES 255         /* longest asset name */
+#define KB_LEDGER_MAX_COMPONENT_BYTES (1u << 20) /* all text of one component together */
 
 typedef struct kb_asset {
 	int64_t id;

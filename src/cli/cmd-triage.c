@@ -57,6 +57,17 @@ static int list_add(struct list *l, char *path, char *asset)
 	return 0;
 }
 
+static void list_clear(struct list *l)
+{
+	for (int i = 0; i < l->n; i++) {
+		free(l->paths[i]);
+		free(l->assets[i]);
+	}
+	free(l->paths);
+	free(l->assets);
+	*l = (struct list){ 0 };
+}
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -274,8 +285,13 @@ int cmd_triage(cli *c, int argc, char **argv)
 
 	struct list ledger = { 0 }, sboms = { 0 };
 	int collected = collect(dir, &ledger, &sboms);
-	if (ledger.n == 0)
+	if (collected < 0) {
+		/* a bundle past the limit is not triaged in part */
+		list_clear(&ledger);
+		list_clear(&sboms);
+	} else if (ledger.n == 0) {
 		cli_warn("%s/ledger: no ledger files (*.csv, *.json)", dir);
+	}
 
 	import_totals tot = { .silent = true };
 	int status = collected < 0 ? EXIT_ERROR : EXIT_CLEAN;
@@ -350,16 +366,8 @@ int cmd_triage(cli *c, int argc, char **argv)
 		cli_report(&err);
 		status = EXIT_ERROR;
 	}
-	for (int i = 0; i < ledger.n; i++)
-		free(ledger.paths[i]);
-	for (int i = 0; i < sboms.n; i++) {
-		free(sboms.paths[i]);
-		free(sboms.assets[i]);
-	}
-	free(ledger.paths);
-	free(ledger.assets);
-	free(sboms.paths);
-	free(sboms.assets);
+	list_clear(&ledger);
+	list_clear(&sboms);
 	kb_store_close(s);
 	if (status == EXIT_CLEAN && pm.n > 0)
 		status = EXIT_FINDINGS;

@@ -39,7 +39,12 @@
 #define MASK_CACHE 8
 #define KB_WRITE_BATCH 4096     /* component records per batch */
 #define KB_WRITE_BATCHES 4      /* batches in flight: memory bound of the pipeline */
-#define KB_WRITE_ARENA (8u << 20) /* string bytes per batch; a full arena ends the batch early */
+/* String bytes per batch. A batch is handed over once its arena is half full,
+ * and one component is at most KB_LEDGER_MAX_COMPONENT_BYTES, so a component
+ * that passed the limit always fits. */
+#define KB_WRITE_ARENA (8u << 20)
+_Static_assert(KB_WRITE_ARENA / 2 + KB_LEDGER_MAX_COMPONENT_BYTES + 16 <= KB_WRITE_ARENA,
+               "a component within its limit must fit in a half-full arena");
 #define KB_WRITE_ROWS 64        /* rows per multi-row INSERT: one statement step per 64 components */
 
 enum { Q_ASSET, Q_ECO, Q_NAME, Q_VERSION, Q_EVIDENCE, Q_PURL, Q_CPE, Q_ORIGIN, Q__N };
@@ -603,6 +608,15 @@ int kb_ledger_put_component_at(kb_ledger_writer *w, int64_t asset_id, const kb_c
 		                 "component: expected a name (or a purl), found none");
 		goto out;
 	}
+	size_t bytes = strlen(ecosystem) + strlen(name) + strlen(version) + (canon ? strlen(canon) : 0) +
+	               (c->cpe ? strlen(c->cpe) : 0) + (c->evidence ? strlen(c->evidence) : 0) +
+	               (c->origin ? strlen(c->origin) : 0) + (asset_id || !c->asset ? 0 : strlen(c->asset));
+	if (bytes > KB_LEDGER_MAX_COMPONENT_BYTES) {
+		r = kb_error_set(err, KB_ELIMIT, NULL, line, column, KB_NO_OFFSET,
+		                 "component: its fields hold %zu bytes, more than the limit of %u", bytes,
+		                 (unsigned)KB_LEDGER_MAX_COMPONENT_BYTES);
+		goto out;
+	}
 	struct batch *b = w->b[w->fill];
 	if (b->n == KB_WRITE_BATCH || b->arena.len > KB_WRITE_ARENA / 2) {
 		r = submit(w, err);
@@ -633,10 +647,8 @@ int kb_ledger_put_component_at(kb_ledger_writer *w, int64_t asset_id, const kb_c
 		r = arena_put(b, c->origin ? c->origin : "", &q->off[Q_ORIGIN]);
 	if (r < 0) {
 		b->arena.len = mark;
-		r = kb_error_set(err, r, NULL, line, column, KB_NO_OFFSET,
-		                 r == KB_ELIMIT ? "component: its fields are longer than the limit of %u bytes"
-		                                : "out of memory",
-		                 (unsigned)(KB_WRITE_ARENA / 2));
+		assert(r != KB_ELIMIT); /* see the _Static_assert on KB_WRITE_ARENA */
+		r = kb_error_set(err, r, NULL, line, column, KB_NO_OFFSET, "out of memory");
 		goto out;
 	}
 	b->n++;

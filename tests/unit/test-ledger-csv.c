@@ -19,309 +19,7 @@
  *
  * All data is built in memory; every test gets a fresh in-memory store.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "koban/ledger.h"
-#include "koban/store.h"
-
-/* ------------------------------------------------------------------ text */
-
-typedef struct text {
-	char *p;
-	size_t len, cap;
-} text;
-
-static void text_addn(text *t, const char *s, size_t n)
-{
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *p = realloc(t->p, cap);
-		assert_non_null(p);
-		t->p = p;
-		t->cap = cap;
-	}
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-static void text_add(text *t, const char *s)
-{
-	text_addn(t, s, strlen(s));
-}
-
-static void text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_printf(text *t, const char *fmt, ...)
-{
-	char small[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	assert_true(n >= 0 && (size_t)n < sizeof small);
-	text_addn(t, small, (size_t)n);
-}
-
-static void text_free(text *t)
-{
-	free(t->p);
-	t->p = NULL;
-	t->len = t->cap = 0;
-}
-
-static const char *text_str(const text *t)
-{
-	return t->p ? t->p : "";
-}
-
-/* ------------------------------------------------------------------ store */
-
-static int setup(void **state)
-{
-	kb_store *s = NULL;
-	kb_error err;
-	kb_error_clear(&err);
-	int r = kb_store_open(KB_STORE_MEMORY, KB_STORE_CREATE, &s, &err);
-	if (r < 0) {
-		fprintf(stderr, "kb_store_open: %s\n", err.msg);
-		return -1;
-	}
-	*state = s;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	kb_store_close(*state);
-	return 0;
-}
-
-static const char *nz(const char *s)
-{
-	return s ? s : "~";
-}
-
-static int dump_asset_cb(const kb_asset *a, void *ctx)
-{
-	text *t = ctx;
-	for (int f = 0; f < KB_AF__COUNT; f++) {
-		text_add(t, nz(a->field[f]));
-		text_add(t, "|");
-	}
-	text_printf(t, "%lld|%lld\n", (long long)a->n_interfaces, (long long)a->n_components);
-	return 0;
-}
-
-static int dump_iface_cb(const kb_interface *i, void *ctx)
-{
-	text *t = ctx;
-	text_printf(t, "%s|%s|%d|%s|%s|%s|%d\n", i->asset, i->address, i->port, i->protocol,
-	            kb_role_name(i->role), kb_exposure_name(i->exposure), i->exposure_given ? 1 : 0);
-	return 0;
-}
-
-static int dump_comp_cb(const kb_component *c, void *ctx)
-{
-	text *t = ctx;
-	text_printf(t, "%s|%s|%s|%s|%s|%s|%s|%s|%s\n", c->asset, nz(c->ecosystem), c->name, nz(c->version),
-	            nz(c->purl), nz(c->cpe), kb_source_name(c->source), nz(c->evidence), nz(c->origin));
-	return 0;
-}
-
-static char *dump_assets(kb_store *s)
-{
-	text t = { 0 };
-	kb_error err;
-	kb_error_clear(&err);
-	assert_int_equal(kb_ledger_assets(s, NULL, dump_asset_cb, &t, &err), 0);
-	text_add(&t, "");
-	return t.p;
-}
-
-static char *dump_ifaces(kb_store *s)
-{
-	text t = { 0 };
-	kb_error err;
-	kb_error_clear(&err);
-	assert_int_equal(kb_ledger_interfaces(s, 0, dump_iface_cb, &t, &err), 0);
-	text_add(&t, "");
-	return t.p;
-}
-
-static char *dump_comps(kb_store *s)
-{
-	text t = { 0 };
-	kb_error err;
-	kb_error_clear(&err);
-	assert_int_equal(kb_ledger_components(s, 0, dump_comp_cb, &t, &err), 0);
-	text_add(&t, "");
-	return t.p;
-}
-
-/* The whole ledger as text, to show a failed import changed nothing. */
-static char *dump_all(kb_store *s)
-{
-	text t = { 0 };
-	char *a = dump_assets(s), *i = dump_ifaces(s), *c = dump_comps(s);
-	text_add(&t, a);
-	text_add(&t, "--\n");
-	text_add(&t, i);
-	text_add(&t, "--\n");
-	text_add(&t, c);
-	free(a);
-	free(i);
-	free(c);
-	return t.p;
-}
-
-static int count_cb_a(const kb_asset *a, void *ctx)
-{
-	(void)a;
-	(*(int *)ctx)++;
-	return 0;
-}
-
-static int count_cb_i(const kb_interface *i, void *ctx)
-{
-	(void)i;
-	(*(int *)ctx)++;
-	return 0;
-}
-
-static int count_cb_c(const kb_component *c, void *ctx)
-{
-	(void)c;
-	(*(int *)ctx)++;
-	return 0;
-}
-
-static int count_assets(kb_store *s)
-{
-	int n = 0;
-	kb_error err;
-	kb_error_clear(&err);
-	assert_int_equal(kb_ledger_assets(s, NULL, count_cb_a, &n, &err), 0);
-	return n;
-}
-
-static int count_ifaces(kb_store *s)
-{
-	int n = 0;
-	kb_error err;
-	kb_error_clear(&err);
-	assert_int_equal(kb_ledger_interfaces(s, 0, count_cb_i, &n, &err), 0);
-	return n;
-}
-
-static int count_comps(kb_store *s)
-{
-	int n = 0;
-	kb_error err;
-	kb_error_clear(&err);
-	assert_int_equal(kb_ledger_components(s, 0, count_cb_c, &n, &err), 0);
-	return n;
-}
-
-/* ------------------------------------------------------------------ import */
-
-struct warnings {
-	int n;
-	uint64_t line[8], column[8];
-	char file[8][KB_ERROR_FILE_MAX];
-	char msg[8][KB_ERROR_MSG_MAX];
-};
-
-static void on_warn(const kb_error *w, void *ctx)
-{
-	struct warnings *ws = ctx;
-	if (ws->n < 8) {
-		ws->line[ws->n] = w->line;
-		ws->column[ws->n] = w->column;
-		snprintf(ws->file[ws->n], sizeof ws->file[0], "%s", w->file);
-		snprintf(ws->msg[ws->n], sizeof ws->msg[0], "%s", w->msg);
-	}
-	ws->n++;
-}
-
-static int imp_len(kb_store *s, const char *name, const char *data, size_t len, kb_import_stats *st,
-                   kb_error *err)
-{
-	kb_import_opts o = { .format = KB_LEDGER_FMT_AUTO };
-	kb_import_stats tmp;
-	kb_error_clear(err);
-	return kb_ledger_import_mem(s, name, data, len, &o, st ? st : &tmp, err);
-}
-
-static int imp(kb_store *s, const char *name, const char *data, kb_import_stats *st, kb_error *err)
-{
-	return imp_len(s, name, data, strlen(data), st, err);
-}
-
-/* Import that must succeed. */
-static void imp_ok(kb_store *s, const char *name, const char *data, kb_import_stats *st)
-{
-	kb_error err;
-	int r = imp(s, name, data, st, &err);
-	if (r != 0) {
-		char buf[2048];
-		kb_error_format(&err, buf, sizeof buf);
-		fail_msg("import of %s failed (%d): %s", name, r, buf);
-	}
-}
-
-static void check_err_(const kb_error *e, int r, int code, const char *file, uint64_t line, uint64_t col,
-                       const char *needle, const char *needle2, int at)
-{
-	char buf[2048];
-	kb_error_format(e, buf, sizeof buf);
-	if (r != code || e->code != code || strcmp(e->file, file) != 0 || e->line != line || e->column != col ||
-	    (needle && !strstr(e->msg, needle)) || (needle2 && !strstr(e->msg, needle2)))
-		fail_msg("line %d: expected %s at %s:%llu:%llu containing \"%s\"%s%s%s; got r=%s code=%s: %s", at,
-		         kb_err_name(code), file, (unsigned long long)line, (unsigned long long)col,
-		         needle ? needle : "", needle2 ? " and \"" : "", needle2 ? needle2 : "",
-		         needle2 ? "\"" : "", kb_err_name(r), kb_err_name(e->code), buf);
-}
-
-#define check_err(e, r, code, file, line, col, needle, needle2) \
-	check_err_((e), (r), (code), (file), (line), (col), (needle), (needle2), __LINE__)
-
-/* Import `data` as `name` expecting the located error; the ledger must be
- * exactly as it was before. */
-static void expect_fail_(kb_store *s, const char *name, const char *data, size_t len, int code, uint64_t line,
-                         uint64_t col, const char *needle, const char *needle2, int at)
-{
-	char *before = dump_all(s);
-	int na = count_assets(s), nc = count_comps(s), ni = count_ifaces(s);
-	kb_import_stats st;
-	memset(&st, 0xA5, sizeof st);
-	kb_import_stats untouched = st;
-	kb_error err;
-	int r = imp_len(s, name, data, len, &st, &err);
-	check_err_(&err, r, code, name, line, col, needle, needle2, at);
-	/* ret_stats is written only on success */
-	assert_memory_equal(&st, &untouched, sizeof st);
-	char *after = dump_all(s);
-	assert_string_equal(before, after);
-	assert_int_equal(count_assets(s), na);
-	assert_int_equal(count_comps(s), nc);
-	assert_int_equal(count_ifaces(s), ni);
-	free(before);
-	free(after);
-}
-
-#define expect_fail(s, name, data, code, line, col, needle, needle2) \
-	expect_fail_((s), (name), (data), strlen(data), (code), (line), (col), (needle), (needle2), __LINE__)
+#include "ledger-test-util.h"
 
 /* A small base ledger most tests start from. */
 static const char base_csv[] = "name,category,vendor\n"
@@ -342,7 +40,7 @@ static void test_assets_all_columns(void **state)
 		"\"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1; openssl@1.1.1k\",192.0.2.10\r\n"
 		"crm,SaaS,Sales,,Salesforce,Sales Cloud,,,saas,,,,,pkg:pypi/Django@4.2,\r\n";
 	kb_import_stats st;
-	imp_ok(s, "sheets/assets.csv", csv, &st);
+	imp_ok(s, "sheets/assets.csv", csv, NULL, &st);
 	assert_int_equal(st.format, KB_LEDGER_FMT_CSV);
 	assert_int_equal(st.sheet, KB_SHEET_ASSETS);
 	assert_int_equal(st.records, 2);
@@ -382,7 +80,7 @@ static void test_assets_semicolon_delimited(void **state)
 	                   "\"a, b\"\r\n"
 	                   "fw-2;client;Palo, Alto;;\r\n";
 	kb_import_stats st;
-	imp_ok(s, "fw.csv", csv, &st);
+	imp_ok(s, "fw.csv", csv, NULL, &st);
 	assert_int_equal(st.records, 2);
 	assert_int_equal(st.interfaces, 2);
 	char *a = dump_assets(s);
@@ -400,7 +98,7 @@ static void test_assets_tab_delimited(void **state)
 	kb_store *s = *state;
 	const char tsv[] = "name\tcategory\tvendor\n"
 	                   "lab\tinternal\tAcme, Inc.\n";
-	imp_ok(s, "lab.tsv", tsv, NULL);
+	imp_ok(s, "lab.tsv", tsv, NULL, NULL);
 	char *a = dump_assets(s);
 	assert_string_equal(a, "lab|internal|~|~|Acme, Inc.|~|~|~|~|~|~|~|0|0\n");
 	free(a);
@@ -416,7 +114,7 @@ static void test_quoted_cells(void **state)
 	                   "\"\",\"\",\"\",\"\"\n" /* all quoted empty: a blank row */
 	                   "\"plain\",\"client\",\"\",\n";
 	kb_import_stats st;
-	imp_ok(s, "q.csv", csv, &st);
+	imp_ok(s, "q.csv", csv, NULL, &st);
 	assert_int_equal(st.records, 2);
 	char *a = dump_assets(s);
 	assert_string_equal(a, "db, primary|internal|~|~|Oracle|~|~|~|~|~|~|He said \"hi\", then left\n"
@@ -430,32 +128,32 @@ static void test_quoted_cells(void **state)
 static void test_line_after_multiline_cell(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	const char lf[] = "name,category,notes\n"        /* 1 */
 	                  "a,internal,\"one\n"           /* 2 */
 	                  "two, \"\"three\"\"\n"         /* 3 */
 	                  "four\"\n"                     /* 4 */
 	                  "\n"                           /* 5 */
 	                  "b,dmz-ish,x\n";               /* 6 */
-	expect_fail(s, "ml.csv", lf, KB_EINVAL, 6, 2, "external, internal, saas, client", "dmz-ish");
+	expect_fail(s, "ml.csv", lf, NULL, KB_EINVAL, 6, 2, "external, internal, saas, client", "dmz-ish");
 	const char crlf[] = "name,category,notes\r\n"
 	                    "a,internal,\"one\r\n"
 	                    "two, \"\"three\"\"\r\n"
 	                    "four\"\r\n"
 	                    "\r\n"
 	                    "b,dmz-ish,x\r\n";
-	expect_fail(s, "ml-crlf.csv", crlf, KB_EINVAL, 6, 2, "external, internal, saas, client", "dmz-ish");
+	expect_fail(s, "ml-crlf.csv", crlf, NULL, KB_EINVAL, 6, 2, "external, internal, saas, client", "dmz-ish");
 	/* a record that itself spans lines: its first line is named */
 	const char span[] = "name,category,notes\n"
 	                    "a,internal,ok\n"
 	                    "b,\"dmz\n"
 	                    "-ish\",x\n";
-	expect_fail(s, "span.csv", span, KB_EINVAL, 3, 2, "expected one of external", NULL);
+	expect_fail(s, "span.csv", span, NULL, KB_EINVAL, 3, 2, "expected one of external", NULL);
 	/* too few fields after a multi-line cell */
 	const char few[] = "name,category,notes\n"
 	                   "a,internal,\"x\ny\nz\"\n"
 	                   "b,internal\n";
-	expect_fail(s, "few.csv", few, KB_EPARSE, 5, 3, "expected 3 fields", "found 2");
+	expect_fail(s, "few.csv", few, NULL, KB_EPARSE, 5, 3, "expected 3 fields", "found 2");
 }
 
 static void test_blank_rows_skipped(void **state)
@@ -471,7 +169,7 @@ static void test_blank_rows_skipped(void **state)
 	                   "b,client,\n"
 	                   ",,\n";
 	kb_import_stats st;
-	imp_ok(s, "blank.csv", csv, &st);
+	imp_ok(s, "blank.csv", csv, NULL, &st);
 	assert_int_equal(st.records, 2);
 	assert_int_equal(st.assets_created, 2);
 	assert_int_equal(count_assets(s), 2);
@@ -481,7 +179,8 @@ static void test_blank_rows_skipped(void **state)
 	                   ",,\n"
 	                   "\n"
 	                   "c\n";
-	expect_fail(s, "blank-bad.csv", bad, KB_EPARSE, 5, 2, "expected 3 fields as in the header, found 1", NULL);
+	expect_fail(s, "blank-bad.csv", bad, NULL, KB_EPARSE, 5, 2, "expected 3 fields as in the header, found 1",
+	            NULL);
 }
 
 static void test_unknown_columns_warn(void **state)
@@ -520,7 +219,7 @@ static void test_unknown_columns_warn(void **state)
 static void test_interfaces_sheet(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	const char csv[] = "asset,address,port,protocol,role,exposure\n"
 	                   "web,10.0.0.5,443,TCP,service,\n"
 	                   "web,2001:db8::1,22,tcp,mgmt,internal\n"
@@ -528,7 +227,7 @@ static void test_interfaces_sheet(void **state)
 	                   "vpn,198.51.100.7,4443,tcp,Management,\n"
 	                   "vpn,10.9.9.9, 8443 ,udp,data,Public\n";
 	kb_import_stats st;
-	imp_ok(s, "ifaces.csv", csv, &st);
+	imp_ok(s, "ifaces.csv", csv, NULL, &st);
 	assert_int_equal(st.sheet, KB_SHEET_INTERFACES);
 	assert_int_equal(st.records, 5);
 	assert_int_equal(st.interfaces, 5);
@@ -543,27 +242,27 @@ static void test_interfaces_sheet(void **state)
 	/* header aliases: "Asset Name", "IP Address", "Proto" */
 	const char alias[] = "Asset Name,IP Address,Port,Proto\n"
 	                     "web,10.0.0.6,80,tcp\n";
-	imp_ok(s, "ifaces2.csv", alias, &st);
+	imp_ok(s, "ifaces2.csv", alias, NULL, &st);
 	assert_int_equal(st.sheet, KB_SHEET_INTERFACES);
 	assert_int_equal(count_ifaces(s), 6);
 	/* the sheet is an upsert: importing it again adds nothing */
-	imp_ok(s, "ifaces.csv", csv, &st);
+	imp_ok(s, "ifaces.csv", csv, NULL, &st);
 	assert_int_equal(count_ifaces(s), 6);
 	/* bad cells are located */
-	expect_fail(s, "if-bad.csv", "asset,address,port\nweb,10.0.0.7,99999\n", KB_EINVAL, 2, 3,
+	expect_fail(s, "if-bad.csv", "asset,address,port\nweb,10.0.0.7,99999\n", NULL, KB_EINVAL, 2, 3,
 	            "expected a port 1-65535", "99999");
-	expect_fail(s, "if-bad.csv", "asset,address,role\nweb,10.0.0.7,boss\n", KB_EINVAL, 2, 3,
+	expect_fail(s, "if-bad.csv", "asset,address,role\nweb,10.0.0.7,boss\n", NULL, KB_EINVAL, 2, 3,
 	            "expected management or service", NULL);
-	expect_fail(s, "if-bad.csv", "asset,exposure,address\nweb,dmz,10.0.0.7\n", KB_EINVAL, 2, 2,
+	expect_fail(s, "if-bad.csv", "asset,exposure,address\nweb,dmz,10.0.0.7\n", NULL, KB_EINVAL, 2, 2,
 	            "expected public, internal or unknown", NULL);
-	expect_fail(s, "if-bad.csv", "asset,address\nweb,10.0.0.8\nweb, \n", KB_EINVAL, 3, 2,
+	expect_fail(s, "if-bad.csv", "asset,address\nweb,10.0.0.8\nweb, \n", NULL, KB_EINVAL, 3, 2,
 	            "expected an IP address or host name", NULL);
 }
 
 static void test_components_sheet(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	const char csv[] =
 		"asset,ecosystem,name,version,purl,cpe,source,evidence,origin\n"
 		"web,,,,pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1,,,,\n"
@@ -572,7 +271,7 @@ static void test_components_sheet(void **state)
 		"vpn,,FortiOS,7.2.4,,cpe:2.3:o:fortinet:fortios:7.2.4:*:*:*:*:*:*:*,declared,,\n"
 		"vpn,Maven,,,pkg:maven/com.example/lib@1.0?type=jar,,SBOM,vpn.cdx.json#lib,vpn.cdx.json\n";
 	kb_import_stats st;
-	imp_ok(s, "comps.csv", csv, &st);
+	imp_ok(s, "comps.csv", csv, NULL, &st);
 	assert_int_equal(st.sheet, KB_SHEET_COMPONENTS);
 	assert_int_equal(st.records, 4);
 	assert_int_equal(st.components, 4);
@@ -586,14 +285,14 @@ static void test_components_sheet(void **state)
 	                       "/srv/app/node_modules/left-pad|scan-2024-05\n");
 	free(c);
 	/* again: updated in place */
-	imp_ok(s, "comps.csv", csv, &st);
+	imp_ok(s, "comps.csv", csv, NULL, &st);
 	assert_int_equal(st.components, 4);
 	assert_int_equal(count_comps(s), 4);
 	/* "package" and "purl" headers are enough for a components sheet */
-	imp_ok(s, "c2.csv", "Asset,Package\nweb,zlib\n", &st);
+	imp_ok(s, "c2.csv", "Asset,Package\nweb,zlib\n", NULL, &st);
 	assert_int_equal(st.sheet, KB_SHEET_COMPONENTS);
 	assert_int_equal(count_comps(s), 5);
-	expect_fail(s, "c3.csv", "asset,purl,source\nweb,pkg:npm/x@1,vendor\n", KB_EINVAL, 2, 3,
+	expect_fail(s, "c3.csv", "asset,purl,source\nweb,pkg:npm/x@1,vendor\n", NULL, KB_EINVAL, 2, 3,
 	            "expected declared, sbom or scan", NULL);
 }
 
@@ -607,7 +306,7 @@ static void test_reimport_no_duplicates(void **state)
 {
 	kb_store *s = *state;
 	kb_import_stats st;
-	imp_ok(s, "ledger.csv", reimport_csv, &st);
+	imp_ok(s, "ledger.csv", reimport_csv, NULL, &st);
 	assert_int_equal(st.assets_created, 2);
 	assert_int_equal(st.assets_updated, 0);
 	assert_int_equal(st.interfaces, 4);
@@ -618,7 +317,7 @@ static void test_reimport_no_duplicates(void **state)
 	assert_int_equal(count_comps(s), 3);
 
 	/* the same file again: every asset seen, none changed */
-	imp_ok(s, "ledger.csv", reimport_csv, &st);
+	imp_ok(s, "ledger.csv", reimport_csv, NULL, &st);
 	assert_int_equal(st.records, 2);
 	assert_int_equal(st.assets_created, 0);
 	assert_int_equal(st.assets_updated, 0);
@@ -634,7 +333,7 @@ static void test_reimport_no_duplicates(void **state)
 	free(second);
 
 	/* a value changes: updated, still no new rows */
-	imp_ok(s, "ledger.csv", "name,vendor\nweb,Acme\nvpn,\n", &st);
+	imp_ok(s, "ledger.csv", "name,vendor\nweb,Acme\nvpn,\n", NULL, &st);
 	assert_int_equal(st.assets_created, 0);
 	assert_int_equal(st.assets_updated, 1);
 	assert_int_equal(st.assets_unchanged, 1);
@@ -645,11 +344,11 @@ static void test_reimport_no_duplicates(void **state)
 static void test_inline_components_replaced(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	/* another file's declared component and an SBOM-sourced one must survive */
-	imp_ok(s, "other.csv", "name,components\nweb,keep-me@9\n", NULL);
-	imp_ok(s, "comps.csv", "asset,name,version,source,origin\nweb,sbom-lib,1,sbom,web.cdx.json\n", NULL);
-	imp_ok(s, "inline.csv", "name,components\nweb,\"a@1; b@2\"\n", NULL);
+	imp_ok(s, "other.csv", "name,components\nweb,keep-me@9\n", NULL, NULL);
+	imp_ok(s, "comps.csv", "asset,name,version,source,origin\nweb,sbom-lib,1,sbom,web.cdx.json\n", NULL, NULL);
+	imp_ok(s, "inline.csv", "name,components\nweb,\"a@1; b@2\"\n", NULL, NULL);
 	char *c = dump_comps(s);
 	assert_string_equal(c, "web||a|1|~|~|declared||inline.csv\n"
 	                       "web||b|2|~|~|declared||inline.csv\n"
@@ -657,7 +356,7 @@ static void test_inline_components_replaced(void **state)
 	                       "web||sbom-lib|1|~|~|sbom||web.cdx.json\n");
 	free(c);
 	/* b dropped, c added */
-	imp_ok(s, "inline.csv", "name,components\nweb,\"a@1\nc@3\"\n", NULL);
+	imp_ok(s, "inline.csv", "name,components\nweb,\"a@1\nc@3\"\n", NULL, NULL);
 	c = dump_comps(s);
 	assert_string_equal(c, "web||a|1|~|~|declared||inline.csv\n"
 	                       "web||c|3|~|~|declared||inline.csv\n"
@@ -665,13 +364,13 @@ static void test_inline_components_replaced(void **state)
 	                       "web||sbom-lib|1|~|~|sbom||web.cdx.json\n");
 	free(c);
 	/* an empty cell: that file now declares nothing for web */
-	imp_ok(s, "inline.csv", "name,components\nweb,\n", NULL);
+	imp_ok(s, "inline.csv", "name,components\nweb,\n", NULL, NULL);
 	c = dump_comps(s);
 	assert_string_equal(c, "web||keep-me|9|~|~|declared||other.csv\n"
 	                       "web||sbom-lib|1|~|~|sbom||web.cdx.json\n");
 	free(c);
 	/* the same base name under another directory is the same document */
-	imp_ok(s, "dir/other.csv", "name,components\nweb,new@1\n", NULL);
+	imp_ok(s, "dir/other.csv", "name,components\nweb,new@1\n", NULL, NULL);
 	c = dump_comps(s);
 	assert_string_equal(c, "web||new|1|~|~|declared||other.csv\n"
 	                       "web||sbom-lib|1|~|~|sbom||web.cdx.json\n");
@@ -683,99 +382,99 @@ static void test_inline_components_replaced(void **state)
 static void test_err_too_few_fields(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	expect_fail(s, "few.csv",
 	            "name,category,vendor,notes\n"
 	            "web,internal,nginx,changed\n"
 	            "new,client,x\n",
-	            KB_EPARSE, 3, 4, "expected 4 fields as in the header, found 3", NULL);
+	            NULL, KB_EPARSE, 3, 4, "expected 4 fields as in the header, found 3", NULL);
 	/* too many fields */
-	expect_fail(s, "many.csv", "name,category\nweb,internal,extra\n", KB_EPARSE, 2, 3,
+	expect_fail(s, "many.csv", "name,category\nweb,internal,extra\n", NULL, KB_EPARSE, 2, 3,
 	            "expected 2 fields as in the header, found 3", NULL);
 }
 
 static void test_err_unknown_category(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	expect_fail(s, "cat.csv",
 	            "name,vendor,category\n"
 	            "new1,x,internal\n"
 	            "new2,y,dmz-ish\n",
-	            KB_EINVAL, 3, 3, "expected one of external, internal, saas, client", "\"dmz-ish\"");
+	            NULL, KB_EINVAL, 3, 3, "expected one of external, internal, saas, client", "\"dmz-ish\"");
 	/* through an alias header the message names the column as written */
-	expect_fail(s, "cat.csv", "Type,System\ndmz-ish,new3\n", KB_EINVAL, 2, 1, "column \"Type\"",
+	expect_fail(s, "cat.csv", "Type,System\ndmz-ish,new3\n", NULL, KB_EINVAL, 2, 1, "column \"Type\"",
 	            "external, internal, saas, client");
 }
 
 static void test_err_malformed_quote(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	expect_fail(s, "quote.csv",
 	            "name,category,notes,vendor\n"
 	            "web,internal,fine,changed\n"
 	            "a,\"b\"c,d\n",
-	            KB_EPARSE, 3, 2, "malformed CSV", "quote");
+	            NULL, KB_EPARSE, 3, 2, "malformed CSV", "quote");
 	/* a quote in the middle of an unquoted field */
 	expect_fail(s, "quote2.csv",
 	            "name,category,notes\n"
 	            "x,internal,\"a\nb\"\n"
 	            "y,internal,ab\"c\n",
-	            KB_EPARSE, 4, 3, "malformed CSV", NULL);
+	            NULL, KB_EPARSE, 4, 3, "malformed CSV", NULL);
 }
 
 static void test_err_unclosed_quote(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	expect_fail(s, "open.csv",
 	            "name,category,notes\n"
 	            "new,internal,fine\n"
 	            "b,internal,\"never closed\n"
 	            "more text\n",
-	            KB_EPARSE, 3, 3, "not closed before the end of the file", NULL);
+	            NULL, KB_EPARSE, 3, 3, "not closed before the end of the file", NULL);
 	/* without a final newline */
-	expect_fail(s, "open2.csv", "name,category,notes\n\"abc", KB_EPARSE, 2, 1,
+	expect_fail(s, "open2.csv", "name,category,notes\n\"abc", NULL, KB_EPARSE, 2, 1,
 	            "not closed before the end of the file", NULL);
 }
 
 static void test_err_component_without_name(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	expect_fail(s, "c.csv",
 	            "asset,ecosystem,name,version,purl\n"
 	            "web,npm,ok,1.0,\n"
 	            "web,npm,,1.0,\n",
-	            KB_EINVAL, 3, 3, "expected a name (or a purl)", NULL);
+	            NULL, KB_EINVAL, 3, 3, "expected a name (or a purl)", NULL);
 }
 
 static void test_err_bad_purl(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	const char csv[] = "asset,name,version,purl\n"
 	                   "web,x,1,pkg:npm/x@1\n"
 	                   "web,,,pkg:/nope\n";
 	kb_error err;
-	int r = imp(s, "p.csv", csv, NULL, &err);
+	int r = imp(s, "p.csv", csv, NULL, NULL, &err);
 	assert_true(r == KB_EPARSE || r == KB_EINVAL);
-	expect_fail(s, "p.csv", csv, r, 3, 4, "purl \"pkg:/nope\"", NULL);
+	expect_fail(s, "p.csv", csv, NULL, r, 3, 4, "purl \"pkg:/nope\"", NULL);
 	/* inline components cell */
-	expect_fail(s, "p2.csv", "name,components\nweb,\"a@1;pkg:\"\n", r, 2, 2, "purl \"pkg:\"", NULL);
+	expect_fail(s, "p2.csv", "name,components\nweb,\"a@1;pkg:\"\n", NULL, r, 2, 2, "purl \"pkg:\"", NULL);
 }
 
 static void test_err_unknown_asset(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	expect_fail(s, "c.csv",
 	            "name,purl,asset\n"
 	            "x,,web\n"
 	            "y,,ghost\n",
-	            KB_ENOTFOUND, 3, 3, "\"ghost\"", "assets sheet imported first");
-	expect_fail(s, "i.csv", "asset,address\nweb,10.0.0.1\nghost,10.0.0.2\n", KB_ENOTFOUND, 3, 1, "\"ghost\"",
+	            NULL, KB_ENOTFOUND, 3, 3, "\"ghost\"", "assets sheet imported first");
+	expect_fail(s, "i.csv", "asset,address\nweb,10.0.0.1\nghost,10.0.0.2\n", NULL, KB_ENOTFOUND, 3, 1, "\"ghost\"",
 	            NULL);
 	/* in a long sheet the row that names an unknown asset is located exactly,
 	 * whether it fails early in the file or among the last rows */
@@ -785,72 +484,72 @@ static void test_err_unknown_asset(void **state)
 		text_add(&t, "purl,asset,version\n");
 		for (int i = 2; i < 2 + rows; i++)
 			text_printf(&t, "pkg:npm/p%d@1,%s,\n", i, i == bad ? "ghost" : (i % 2 ? "web" : "vpn"));
-		expect_fail(s, "long.csv", text_str(&t), KB_ENOTFOUND, (uint64_t)bad, 2, "\"ghost\"",
+		expect_fail(s, "long.csv", text_str(&t), NULL, KB_ENOTFOUND, (uint64_t)bad, 2, "\"ghost\"",
 		            "assets sheet imported first");
 		text_free(&t);
 	}
-	expect_fail(s, "i.csv", "asset,address\n ,10.0.0.2\n", KB_EINVAL, 2, 1, "expected the name of an asset",
+	expect_fail(s, "i.csv", "asset,address\n ,10.0.0.2\n", NULL, KB_EINVAL, 2, 1, "expected the name of an asset",
 	            NULL);
 }
 
 static void test_err_new_asset_without_category(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	/* existing assets need no category; a new one does (no category column:
 	 * the error names the row's name column) */
 	expect_fail(s, "n.csv",
 	            "vendor,name\n"
 	            "changed,web\n"
 	            "F5,newbox\n",
-	            KB_EINVAL, 3, 2, "\"newbox\" is new", "expected a category");
+	            NULL, KB_EINVAL, 3, 2, "\"newbox\" is new", "expected a category");
 	/* a category column with an empty cell */
 	expect_fail(s, "n2.csv",
 	            "vendor,name,category\n"
 	            "a,web,internal\n"
 	            "b,newbox,\n",
-	            KB_EINVAL, 3, 3, "category: expected one of external, internal, saas, client", "empty");
+	            NULL, KB_EINVAL, 3, 3, "category: expected one of external, internal, saas, client", "empty");
 	/* an empty name */
-	expect_fail(s, "n3.csv", "name,category\n\" \",internal\n", KB_EINVAL, 2, 1, "name: expected a system name",
-	            NULL);
+	expect_fail(s, "n3.csv", "name,category\n\" \",internal\n", NULL, KB_EINVAL, 2, 1,
+	            "name: expected a system name", NULL);
 }
 
 static void test_err_duplicate_header(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
-	expect_fail(s, "d.csv", "name,category,vendor,Name\nx,internal,a,y\n", KB_EINVAL, 1, 4, "appears twice",
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
+	expect_fail(s, "d.csv", "name,category,vendor,Name\nx,internal,a,y\n", NULL, KB_EINVAL, 1, 4, "appears twice",
 	            "\"Name\"");
 	/* two aliases of one field */
-	expect_fail(s, "d.csv", "name,category,Owner,Business Owner\nx,internal,a,b\n", KB_EINVAL, 1, 4,
+	expect_fail(s, "d.csv", "name,category,Owner,Business Owner\nx,internal,a,b\n", NULL, KB_EINVAL, 1, 4,
 	            "field business_owner appears twice", NULL);
 	/* special and sheet columns */
-	expect_fail(s, "d.csv", "name,category,interfaces,Interface\nx,internal,,\n", KB_EINVAL, 1, 4,
+	expect_fail(s, "d.csv", "name,category,interfaces,Interface\nx,internal,,\n", NULL, KB_EINVAL, 1, 4,
 	            "appears twice", NULL);
-	expect_fail(s, "d.csv", "asset,address,ip\nweb,10.0.0.1,10.0.0.2\n", KB_EINVAL, 1, 3, "appears twice",
+	expect_fail(s, "d.csv", "asset,address,ip\nweb,10.0.0.1,10.0.0.2\n", NULL, KB_EINVAL, 1, 3, "appears twice",
 	            NULL);
 	/* an assets sheet needs a name column */
-	expect_fail(s, "d.csv", "category,vendor\ninternal,x\n", KB_EINVAL, 1, 0, "needs \"name\"", NULL);
+	expect_fail(s, "d.csv", "category,vendor\ninternal,x\n", NULL, KB_EINVAL, 1, 0, "needs \"name\"", NULL);
 }
 
 static void test_header_only_and_empty(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	kb_import_stats st;
-	imp_ok(s, "h.csv", "name,category,vendor\n", &st);
+	imp_ok(s, "h.csv", "name,category,vendor\n", NULL, &st);
 	assert_int_equal(st.records, 0);
 	assert_int_equal(st.sheet, KB_SHEET_ASSETS);
 	assert_int_equal(st.assets_created + st.assets_updated + st.assets_unchanged, 0);
-	imp_ok(s, "h2.csv", "asset,address,port\r\n", &st);
+	imp_ok(s, "h2.csv", "asset,address,port\r\n", NULL, &st);
 	assert_int_equal(st.records, 0);
 	assert_int_equal(st.sheet, KB_SHEET_INTERFACES);
 	assert_int_equal(count_assets(s), 2);
 
-	expect_fail(s, "empty.csv", "", KB_EFORMAT, 0, 0, "empty file", NULL);
-	expect_fail(s, "bom.csv", "\xEF\xBB\xBF", KB_EFORMAT, 1, 1, "expected a ledger CSV", NULL);
-	expect_fail(s, "ws.csv", " \n\n", KB_EFORMAT, 1, 1, "expected a ledger CSV", NULL);
-	expect_fail(s, "words.csv", "just some words\n", KB_EFORMAT, 1, 1, "expected a ledger CSV", NULL);
+	expect_fail(s, "empty.csv", "", NULL, KB_EFORMAT, 0, 0, "empty file", NULL);
+	expect_fail(s, "bom.csv", "\xEF\xBB\xBF", NULL, KB_EFORMAT, 1, 1, "expected a ledger CSV", NULL);
+	expect_fail(s, "ws.csv", " \n\n", NULL, KB_EFORMAT, 1, 1, "expected a ledger CSV", NULL);
+	expect_fail(s, "words.csv", "just some words\n", NULL, KB_EFORMAT, 1, 1, "expected a ledger CSV", NULL);
 }
 
 /* ------------------------------------------------------------------ 5. limits */
@@ -858,7 +557,7 @@ static void test_header_only_and_empty(void **state)
 static void test_limit_columns(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	/* exactly KB_IMPORT_MAX_COLUMNS: accepted (the extra columns are ignored with a warning) */
 	text t = { 0 };
 	text_add(&t, "name,category");
@@ -869,7 +568,7 @@ static void test_limit_columns(void **state)
 		text_add(&t, ",v");
 	text_add(&t, "\n");
 	kb_import_stats st;
-	imp_ok(s, "wide.csv", text_str(&t), &st);
+	imp_ok(s, "wide.csv", text_str(&t), NULL, &st);
 	assert_int_equal(st.warnings, KB_IMPORT_MAX_COLUMNS - 2);
 	assert_int_equal(st.records, 1);
 	assert_int_equal(count_assets(s), 3);
@@ -880,7 +579,7 @@ static void test_limit_columns(void **state)
 	for (int i = 3; i <= KB_IMPORT_MAX_COLUMNS + 1; i++)
 		text_printf(&t, ",x%d", i);
 	text_add(&t, "\nwider,internal\n");
-	expect_fail(s, "wider.csv", text_str(&t), KB_ELIMIT, 1, 0, "more than 256 fields", NULL);
+	expect_fail(s, "wider.csv", text_str(&t), NULL, KB_ELIMIT, 1, 0, "more than 256 fields", NULL);
 	text_free(&t);
 
 	/* a data row one field wider than the limit */
@@ -888,14 +587,14 @@ static void test_limit_columns(void **state)
 	for (int i = 3; i <= KB_IMPORT_MAX_COLUMNS + 1; i++)
 		text_add(&t, ",");
 	text_add(&t, "\n");
-	expect_fail(s, "wider2.csv", text_str(&t), KB_ELIMIT, 3, 0, "more than 256 fields", NULL);
+	expect_fail(s, "wider2.csv", text_str(&t), NULL, KB_ELIMIT, 3, 0, "more than 256 fields", NULL);
 	text_free(&t);
 }
 
 static void test_limit_row_bytes(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	size_t big = KB_IMPORT_MAX_ROW_BYTES + 1;
 	const char head[] = "name,category,ignored\nok,internal,x\nbig,internal,";
 	size_t hl = strlen(head);
@@ -904,7 +603,7 @@ static void test_limit_row_bytes(void **state)
 	memcpy(data, head, hl);
 	memset(data + hl, 'x', big);
 	memcpy(data + hl + big, "\n", 2);
-	expect_fail_(s, "big.csv", data, hl + big + 1, KB_ELIMIT, 3, 3, "record longer than the limit of 4194304",
+	expect_fail_(s, "big.csv", data, hl + big + 1, NULL, KB_ELIMIT, 3, 3, "record longer than the limit of 4194304",
 	             NULL, __LINE__);
 	/* the same cell quoted, with line breaks inside: still the record's first line */
 	char *q = malloc(hl + big + 4);
@@ -915,8 +614,8 @@ static void test_limit_row_bytes(void **state)
 	for (size_t i = hl + 1 + 1000; i < hl + 1 + big; i += 1000)
 		q[i] = '\n';
 	memcpy(q + hl + 1 + big, "\"\n", 3);
-	expect_fail_(s, "bigq.csv", q, hl + big + 3, KB_ELIMIT, 3, 3, "record longer than the limit", NULL,
-	             __LINE__);
+	expect_fail_(s, "bigq.csv", q, hl + big + 3, NULL, KB_ELIMIT, 3, 3, "record longer than the limit",
+	             NULL, __LINE__);
 	free(q);
 	free(data);
 	/* a field one byte over KB_LEDGER_MAX_FIELD_BYTES (well under the row limit) */
@@ -928,14 +627,14 @@ static void test_limit_row_bytes(void **state)
 	v[KB_LEDGER_MAX_FIELD_BYTES + 1] = '\0';
 	text_add(&t, v);
 	text_add(&t, "\n");
-	expect_fail(s, "long.csv", text_str(&t), KB_ELIMIT, 3, 3, "longer than the limit of 65536", NULL);
+	expect_fail(s, "long.csv", text_str(&t), NULL, KB_ELIMIT, 3, 3, "longer than the limit of 65536", NULL);
 	text_free(&t);
 	/* exactly at that limit: accepted */
 	v[KB_LEDGER_MAX_FIELD_BYTES] = '\0';
 	text_add(&t, "name,category,notes\nlong,internal,");
 	text_add(&t, v);
 	text_add(&t, "\n");
-	imp_ok(s, "long.csv", text_str(&t), NULL);
+	imp_ok(s, "long.csv", text_str(&t), NULL, NULL);
 	assert_int_equal(count_assets(s), 3);
 	text_free(&t);
 	free(v);
@@ -944,14 +643,14 @@ static void test_limit_row_bytes(void **state)
 static void test_limit_inline_entries(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	text t = { 0 };
 	text_add(&t, "name,category,components\nweb,internal,\"");
 	for (int i = 0; i < KB_IMPORT_MAX_INLINE; i++)
 		text_printf(&t, "%sp%d@1", i ? ";" : "", i);
 	text_add(&t, "\"\n");
 	kb_import_stats st;
-	imp_ok(s, "many.csv", text_str(&t), &st);
+	imp_ok(s, "many.csv", text_str(&t), NULL, &st);
 	assert_int_equal(st.components, KB_IMPORT_MAX_INLINE);
 	assert_int_equal(count_comps(s), KB_IMPORT_MAX_INLINE);
 	text_free(&t);
@@ -960,7 +659,7 @@ static void test_limit_inline_entries(void **state)
 	for (int i = 0; i <= KB_IMPORT_MAX_INLINE; i++)
 		text_printf(&t, "%sq%d@1", i ? ";" : "", i);
 	text_add(&t, "\"\n");
-	expect_fail(s, "toomany.csv", text_str(&t), KB_ELIMIT, 2, 4, "more than 10000 entries in one cell",
+	expect_fail(s, "toomany.csv", text_str(&t), NULL, KB_ELIMIT, 2, 4, "more than 10000 entries in one cell",
 	            "column \"components\"");
 	text_free(&t);
 
@@ -969,26 +668,26 @@ static void test_limit_inline_entries(void **state)
 	for (int i = 0; i <= KB_IMPORT_MAX_INLINE; i++)
 		text_printf(&t, "%s10.%d.%d.1", i ? ";" : "", i / 250, i % 250);
 	text_add(&t, "\"\n");
-	expect_fail(s, "toomany2.csv", text_str(&t), KB_ELIMIT, 2, 3, "more than 10000 entries", NULL);
+	expect_fail(s, "toomany2.csv", text_str(&t), NULL, KB_ELIMIT, 2, 3, "more than 10000 entries", NULL);
 	text_free(&t);
 }
 
 static void test_limit_name(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "base.csv", base_csv, NULL);
+	imp_ok(s, "base.csv", base_csv, NULL, NULL);
 	char name[KB_LEDGER_MAX_NAME_BYTES + 2];
 	memset(name, 'n', sizeof name - 1);
 	name[KB_LEDGER_MAX_NAME_BYTES] = '\0';
 	text t = { 0 };
 	text_printf(&t, "category,name\ninternal,%s\n", name);
-	imp_ok(s, "n.csv", text_str(&t), NULL);
+	imp_ok(s, "n.csv", text_str(&t), NULL, NULL);
 	assert_int_equal(count_assets(s), 3);
 	text_free(&t);
 	name[KB_LEDGER_MAX_NAME_BYTES] = 'n';
 	name[KB_LEDGER_MAX_NAME_BYTES + 1] = '\0';
 	text_printf(&t, "category,name\ninternal,ok\ninternal,%s\n", name);
-	expect_fail(s, "n2.csv", text_str(&t), KB_ELIMIT, 3, 2, "256 bytes, longer than the limit of 255", NULL);
+	expect_fail(s, "n2.csv", text_str(&t), NULL, KB_ELIMIT, 3, 2, "256 bytes, longer than the limit of 255", NULL);
 	text_free(&t);
 }
 
@@ -997,8 +696,8 @@ static void test_limit_name(void **state)
 static void test_failed_file_keeps_previous(void **state)
 {
 	kb_store *s = *state;
-	imp_ok(s, "good.csv", reimport_csv, NULL);
-	imp_ok(s, "ifaces.csv", "asset,address,port\nweb,10.1.1.1,22\n", NULL);
+	imp_ok(s, "good.csv", reimport_csv, NULL, NULL);
+	imp_ok(s, "ifaces.csv", "asset,address,port\nweb,10.1.1.1,22\n", NULL, NULL);
 	char *before = dump_all(s);
 	int na = count_assets(s), ni = count_ifaces(s), nc = count_comps(s);
 	assert_int_equal(na, 2);
@@ -1011,7 +710,7 @@ static void test_failed_file_keeps_previous(void **state)
 	                   "brand-new,internal,,,\n"
 	                   "vpn,nonsense,,,\n";
 	kb_error err;
-	int r = imp(s, "good.csv", bad, NULL, &err);
+	int r = imp(s, "good.csv", bad, NULL, NULL, &err);
 	check_err(&err, r, KB_EINVAL, "good.csv", 4, 2, "expected one of external", NULL);
 	char *after = dump_all(s);
 	assert_string_equal(before, after);
@@ -1021,7 +720,7 @@ static void test_failed_file_keeps_previous(void **state)
 	free(before);
 	free(after);
 	/* the store is still usable */
-	imp_ok(s, "more.csv", "name,category\nthird,saas\n", NULL);
+	imp_ok(s, "more.csv", "name,category\nthird,saas\n", NULL, NULL);
 	assert_int_equal(count_assets(s), 3);
 }
 
