@@ -37,7 +37,7 @@
 #include <string.h>
 
 #define MASK_CACHE 8
-#define KB_WRITE_BATCH 4096     /* component records per batch */
+#define KB_WRITE_BATCH 1024     /* component records per batch */
 #define KB_WRITE_BATCHES 4      /* batches in flight: memory bound of the pipeline */
 /* String bytes per batch. A batch is handed over once its arena is half full,
  * and one component is at most KB_LEDGER_MAX_COMPONENT_BYTES, so a component
