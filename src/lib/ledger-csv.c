@@ -399,22 +399,27 @@ static int do_asset_row(struct csv_state *st)
 	return r;
 }
 
+/* The trimmed asset cell of an interfaces or components row, or a located error. */
+static int row_asset(struct csv_state *st, const char **ret)
+{
+	const char *t = cell_trimmed(st, COL_ASSET);
+	if (!t) {
+		kb_error_set(st->c->err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
+		             "column \"asset\": expected the name of an asset, found an empty cell");
+		return fail(st, KB_EINVAL, st->col_of[COL_ASSET]);
+	}
+	*ret = t;
+	return 0;
+}
+
 static int row_asset_id(struct csv_state *st, int64_t *id)
 {
 	int col = st->col_of[COL_ASSET];
-	const char *name = cell(st, col);
-	size_t len = 0;
-	const char *t = name ? kb_str_trim(name, &len) : NULL;
-	if (!len) {
-		kb_error_set(st->c->err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
-		             "column \"asset\": expected the name of an asset, found an empty cell");
-		return fail(st, KB_EINVAL, col);
-	}
-	char *n = kb_strndup(t, len);
-	if (!n)
-		return KB_ENOMEM;
-	int r = kb_ledger_asset_id(st->c->w, n, id, st->c->err);
-	free(n);
+	const char *name = NULL;
+	int r = row_asset(st, &name);
+	if (r < 0)
+		return r;
+	r = kb_ledger_asset_id(st->c->w, name, id, st->c->err);
 	if (r == KB_ENOTFOUND)
 		strncat(st->c->err->msg, " (list the asset in an assets sheet imported first)",
 		        sizeof st->c->err->msg - strlen(st->c->err->msg) - 1);
@@ -503,15 +508,10 @@ static int component_fail(struct csv_state *st, int r)
 static int do_component_row(struct csv_state *st)
 {
 	int col = st->col_of[COL_ASSET];
-	const char *name = cell(st, col);
-	size_t len = 0;
-	const char *t = name ? kb_str_trim(name, &len) : NULL;
-	if (!len) {
-		kb_error_set(st->c->err, KB_EINVAL, NULL, 0, 0, KB_NO_OFFSET,
-		             "column \"asset\": expected the name of an asset, found an empty cell");
-		return fail(st, KB_EINVAL, col);
-	}
-	((char *)t)[len] = '\0'; /* the cell is ours: it lives in st->data */
+	const char *t = NULL;
+	int r = row_asset(st, &t);
+	if (r < 0)
+		return r;
 	kb_component comp = {
 		.asset = t,
 		.ecosystem = cell_kind(st, COL_ECOSYSTEM),
@@ -534,7 +534,7 @@ static int do_component_row(struct csv_state *st)
 	int at = comp.purl && *comp.purl && st->col_of[COL_PURL] >= 0 ? st->col_of[COL_PURL] : st->col_of[COL_NAME];
 	if (at < 0)
 		at = col;
-	int r = kb_ledger_put_component_at(st->c->w, 0, &comp, st->row_line, (uint64_t)at + 1, st->c->err);
+	r = kb_ledger_put_component_at(st->c->w, 0, &comp, st->row_line, (uint64_t)at + 1, st->c->err);
 	if (r < 0)
 		return component_fail(st, r);
 	st->c->stats->components++;
