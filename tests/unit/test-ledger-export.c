@@ -256,7 +256,7 @@ static void test_rich_ledger_contents(void **state)
 	assert_int_equal(strncmp(json, head, sizeof head - 1), 0);
 	size_t n = strlen(json);
 	assert_true(n > 6);
-	assert_string_equal(json + n - 4, "}\n]}\n" + 1);
+	assert_string_equal(json + n - 4, "\n]}\n"); /* the document ends after the last asset */
 	free(json);
 	kb_store_close(a);
 }
