@@ -2,14 +2,16 @@
  * test-version-maven.c - kb_vcmp_maven() (src/lib/version-maven.c): every
  * comparison in the public vector files under KB_TEST_VECTORS
  * "/versions/maven/" (osv-scanner format: "a < b", "a = b", "a > b" per line,
- * blank lines, "//" and "#" comments), checked both ways, plus hand-written
- * cases (log4j ranges, qualifier order, trimming).
+ * blank lines, "//" and "#" comments), checked both ways; univers'
+ * maven_version_cmp.json (977 cases from Maven's ComparableVersionTest, see
+ * SOURCE.md); plus hand-written cases (log4j ranges, qualifier order, trimming).
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@
 
 #define VEC_DIR KB_TEST_VECTORS "/versions/maven/"
 #define MIN_VECTOR_CASES 100 /* maven-versions.txt holds 102, one skipped */
+#define UNIVERS_JSON VEC_DIR "maven_version_cmp.json"
+#define UNIVERS_CASES 977 /* entries in maven_version_cmp.json */
 
 /* Vector lines we do not satisfy, with the reason. Keep short. */
 static const char *const skip_lines[] = {
@@ -138,6 +142,81 @@ static void test_vectors(void **state)
 	assert_true(total >= MIN_VECTOR_CASES);
 }
 
+/* Pairs from maven_version_cmp.json we do not satisfy, "lower|higher" (or
+ * "a|b" for equalities), with the reason. Keep short. */
+static const char *const skip_pairs[] = {
+	NULL,
+};
+
+static int is_skipped_pair(const char *a, const char *b)
+{
+	char key[2 * KB_VERSION_MAX_LEN + 2];
+	snprintf(key, sizeof(key), "%s|%s", a, b);
+	for (size_t i = 0; skip_pairs[i]; i++)
+		if (strcmp(skip_pairs[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* univers format: a list of {"test_type": "comparison", "input": {"versions":
+ * [...]}, "expected_output": [sorted]} or {"test_type": "equality", ...,
+ * "expected_output": true}. Every pair implied is checked both ways: each
+ * earlier sorted version below each later one; equal versions all equal. */
+static void test_univers_json(void **state)
+{
+	json_error_t err;
+	json_t *root = json_load_file(UNIVERS_JSON, 0, &err);
+	size_t cases = 0, pairs = 0, failed = 0, skipped = 0;
+	(void)state;
+
+	if (!root)
+		fail_msg("%s:%d: %s", UNIVERS_JSON, err.line, err.text);
+	assert_true(json_is_array(root));
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		json_t *c = json_array_get(root, i);
+		const char *type = json_string_value(json_object_get(c, "test_type"));
+		json_t *in = json_object_get(json_object_get(c, "input"), "versions");
+		json_t *exp = json_object_get(c, "expected_output");
+		json_t *list;
+		int want;
+
+		assert_non_null(type);
+		assert_true(json_is_array(in));
+		assert_true(json_array_size(in) >= 2);
+		if (strcmp(type, "equality") == 0) {
+			assert_true(json_is_true(exp)); /* the file holds no "not equal" cases */
+			list = in;
+			want = 0;
+		} else {
+			assert_string_equal(type, "comparison");
+			assert_true(json_is_array(exp));
+			assert_int_equal(json_array_size(exp), json_array_size(in));
+			list = exp;
+			want = -1;
+		}
+		for (size_t x = 0; x < json_array_size(list); x++)
+			for (size_t y = x + 1; y < json_array_size(list); y++) {
+				const char *a = json_string_value(json_array_get(list, x));
+				const char *b = json_string_value(json_array_get(list, y));
+				assert_non_null(a);
+				assert_non_null(b);
+				if (is_skipped_pair(a, b)) {
+					skipped++;
+					continue;
+				}
+				if (!check(a, want, b))
+					failed++;
+				pairs++;
+			}
+		cases++;
+	}
+	json_decref(root);
+	print_message("maven univers json: %zu cases, %zu pairs, %zu failed, %zu skipped\n", cases,
+		      pairs, failed, skipped);
+	assert_int_equal(failed, 0);
+	assert_int_equal(cases, UNIVERS_CASES);
+}
+
 static void test_log4j(void **state)
 {
 	(void)state;
@@ -214,6 +293,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_univers_json),
 		cmocka_unit_test(test_log4j),
 		cmocka_unit_test(test_qualifier_order),
 		cmocka_unit_test(test_misc),
