@@ -34,8 +34,9 @@ typedef struct kb_advisory_affected {
 	const char *vendor, *product;   /* CVE 5 / CSAF product identity, or NULL */
 	const char *const *modules;     /* modules the entry is limited to (F5 "APM"); none: all */
 	size_t n_modules;
-	kb_affected match;
-	kb_vstatus default_status;
+	kb_affected match;              /* versions and ranges marked affected */
+	kb_affected unaffected;         /* versions and ranges marked unaffected (CVE 5 "unaffected") */
+	kb_vstatus default_status;      /* everything else */
 } kb_advisory_affected;
 
 typedef struct kb_advisory {
@@ -43,8 +44,9 @@ typedef struct kb_advisory {
 	const char *const *aliases;
 	size_t n_aliases;
 	const char *summary;            /* may be NULL */
-	const char *severity;           /* "CRITICAL", "HIGH", "MODERATE", "LOW", or NULL */
+	const char *severity;           /* "CRITICAL", "HIGH", "MODERATE"/"MEDIUM", "LOW", or NULL */
 	const char *cvss_vector;        /* CVSS vector string, or NULL */
+	double cvss_score;              /* base score when the document states it, else 0 */
 	const char *published, *modified, *withdrawn; /* RFC 3339 or NULL */
 	const kb_advisory_affected *affected;
 	size_t n_affected;
@@ -60,6 +62,13 @@ typedef struct kb_advisory {
  * syntax errors carry line and column, others the JSON path of the bad
  * member ("affected[1].ranges[0].events[2]"). *ret is the caller's. */
 int kb_advisory_parse_osv(const char *name, const void *data, size_t len, kb_advisory **ret, kb_error *err);
+
+/* Parse one CVE JSON 5 record (CVE_RECORD, dataVersion 5.x) from its CNA
+ * container: vendor, product, modules, versions with lessThan /
+ * lessThanOrEqual and status, defaultStatus (absent means "unknown", as the
+ * schema says), the CVSS metric with the highest version, descriptions. Errors
+ * as for kb_advisory_parse_osv(). */
+int kb_advisory_parse_cve5(const char *name, const void *data, size_t len, kb_advisory **ret, kb_error *err);
 
 /* Accepts NULL; returns NULL. */
 kb_advisory *kb_advisory_free(kb_advisory *a);

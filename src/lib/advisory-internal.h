@@ -31,4 +31,22 @@ void kb_jpath_key(kb_jpath *p, const char *key, size_t *ret_mark);
 void kb_jpath_index(kb_jpath *p, size_t i, size_t *ret_mark);
 void kb_jpath_back(kb_jpath *p, size_t mark);
 
+/* A reader's state: the document's name, the advisory being filled, where it
+ * is in the document, and the caller's error. */
+typedef struct kb_adv_reader {
+	const char *name;
+	kb_advisory *a;
+	kb_jpath path;
+	kb_error *err;
+} kb_adv_reader;
+
+/* Fill err with the current path and `what`; returns code. */
+int kb_adv_bad(kb_adv_reader *o, int code, const char *what);
+/* obj[key] as a string, NULL when absent; another type sets *r to an error. */
+const char *kb_adv_str(kb_adv_reader *o, json_t *obj, const char *key, int *r);
+/* obj[key] as an owned array of strings. */
+int kb_adv_str_array(kb_adv_reader *o, json_t *obj, const char *key, const char *const **ret, size_t *ret_n);
+/* Parse a document of at most KB_ADVISORY_MAX_BYTES that must be a JSON object. */
+int kb_adv_load(const char *name, const void *data, size_t len, const char *what, json_t **ret, kb_error *err);
+
 #endif

@@ -17,76 +17,7 @@
 
 #include <string.h>
 
-struct osv {
-	const char *name;
-	kb_advisory *a;
-	kb_jpath path;
-	kb_error *err;
-};
-
-static int bad(struct osv *o, int code, const char *what)
-{
-	return kb_error_set(o->err, code, o->name, 0, 0, KB_NO_OFFSET, "%s%s%s", o->path.buf,
-	                    o->path.len ? ": " : "", what);
-}
-
-/* obj[key] as a string; NULL when absent. A non-string is an error (*r). */
-static const char *str(struct osv *o, json_t *obj, const char *key, int *r)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		size_t m;
-		kb_jpath_key(&o->path, key, &m);
-		*r = bad(o, KB_EINVAL, "expected a string");
-		kb_jpath_back(&o->path, m);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-/* An array of strings into a new owned array. */
-static int str_array(struct osv *o, json_t *obj, const char *key, const char *const **ret, size_t *ret_n)
-{
-	json_t *v = json_object_get(obj, key);
-	*ret = NULL;
-	*ret_n = 0;
-	if (!v || json_is_null(v))
-		return 0;
-	size_t m;
-	kb_jpath_key(&o->path, key, &m);
-	int r = 0;
-	if (!json_is_array(v)) {
-		r = bad(o, KB_EINVAL, "expected an array of strings");
-	} else {
-		const char **arr = kb_adv_alloc(o->a, json_array_size(v), sizeof *arr);
-		if (!arr)
-			r = KB_ENOMEM;
-		size_t i;
-		json_t *e;
-		json_array_foreach (v, i, e) {
-			if (r < 0)
-				break;
-			if (!json_is_string(e)) {
-				size_t mi;
-				kb_jpath_index(&o->path, i, &mi);
-				r = bad(o, KB_EINVAL, "expected a string");
-				kb_jpath_back(&o->path, mi);
-				break;
-			}
-			arr[i] = json_string_value(e);
-		}
-		if (r == 0) {
-			*ret = arr;
-			*ret_n = json_array_size(v);
-		}
-	}
-	kb_jpath_back(&o->path, m);
-	return r;
-}
-
-static int read_event(struct osv *o, json_t *ev, kb_range_event *out, bool *has_fixed, bool *has_last)
+static int read_event(kb_adv_reader *o, json_t *ev, kb_range_event *out, bool *has_fixed, bool *has_last)
 {
 	static const struct {
 		const char *key;
@@ -98,31 +29,31 @@ static int read_event(struct osv *o, json_t *ev, kb_range_event *out, bool *has_
 		{ "limit", KB_EVENT_LIMIT },
 	};
 	if (!json_is_object(ev))
-		return bad(o, KB_EINVAL, "expected an event object");
+		return kb_adv_bad(o, KB_EINVAL, "expected an event object");
 	int found = 0;
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
 		json_t *v = json_object_get(ev, kinds[k].key);
 		if (!v)
 			continue;
 		if (!json_is_string(v) || !*json_string_value(v))
-			return bad(o, KB_EINVAL, "expected the event's version as a non-empty string");
+			return kb_adv_bad(o, KB_EINVAL, "expected the event's version as a non-empty string");
 		out->kind = kinds[k].kind;
 		out->version = json_string_value(v);
 		found++;
 	}
 	if (found != 1)
-		return bad(o, KB_EINVAL, "expected exactly one of introduced, fixed, last_affected, limit");
+		return kb_adv_bad(o, KB_EINVAL, "expected exactly one of introduced, fixed, last_affected, limit");
 	*has_fixed |= out->kind == KB_EVENT_FIXED;
 	*has_last |= out->kind == KB_EVENT_LAST_AFFECTED;
 	return 0;
 }
 
-static int read_range(struct osv *o, json_t *rg, kb_range *out)
+static int read_range(kb_adv_reader *o, json_t *rg, kb_range *out)
 {
 	if (!json_is_object(rg))
-		return bad(o, KB_EINVAL, "expected a range object");
+		return kb_adv_bad(o, KB_EINVAL, "expected a range object");
 	int r = 0;
-	const char *type = str(o, rg, "type", &r);
+	const char *type = kb_adv_str(o, rg, "type", &r);
 	if (r < 0)
 		return r;
 	if (type && strcmp(type, "ECOSYSTEM") == 0)
@@ -132,14 +63,14 @@ static int read_range(struct osv *o, json_t *rg, kb_range *out)
 	else if (type && strcmp(type, "GIT") == 0)
 		out->type = KB_RANGE_GIT;
 	else
-		return bad(o, KB_EINVAL, "expected \"type\": ECOSYSTEM, SEMVER or GIT");
+		return kb_adv_bad(o, KB_EINVAL, "expected \"type\": ECOSYSTEM, SEMVER or GIT");
 	json_t *events = json_object_get(rg, "events");
 	size_t m;
 	kb_jpath_key(&o->path, "events", &m);
 	if (!json_is_array(events) || json_array_size(events) == 0) {
-		r = bad(o, KB_EINVAL, "expected a non-empty array of events");
+		r = kb_adv_bad(o, KB_EINVAL, "expected a non-empty array of events");
 	} else if (json_array_size(events) > KB_RANGE_MAX_EVENTS) {
-		r = bad(o, KB_ELIMIT, "more events than the limit of 256");
+		r = kb_adv_bad(o, KB_ELIMIT, "more events than the limit of 256");
 	} else {
 		kb_range_event *evs = kb_adv_alloc(o->a, json_array_size(events), sizeof *evs);
 		bool has_fixed = false, has_last = false;
@@ -156,7 +87,7 @@ static int read_range(struct osv *o, json_t *rg, kb_range *out)
 			kb_jpath_back(&o->path, mi);
 		}
 		if (r == 0 && has_fixed && has_last)
-			r = bad(o, KB_EINVAL, "a range uses fixed or last_affected, never both");
+			r = kb_adv_bad(o, KB_EINVAL, "a range uses fixed or last_affected, never both");
 		out->events = evs;
 		out->n_events = json_array_size(events);
 	}
@@ -164,24 +95,24 @@ static int read_range(struct osv *o, json_t *rg, kb_range *out)
 	return r;
 }
 
-static int read_affected(struct osv *o, json_t *af, kb_advisory_affected *out)
+static int read_affected(kb_adv_reader *o, json_t *af, kb_advisory_affected *out)
 {
 	if (!json_is_object(af))
-		return bad(o, KB_EINVAL, "expected an affected object");
+		return kb_adv_bad(o, KB_EINVAL, "expected an affected object");
 	int r = 0;
 	json_t *pkg = json_object_get(af, "package");
 	if (pkg && !json_is_null(pkg)) {
 		size_t m;
 		kb_jpath_key(&o->path, "package", &m);
 		if (!json_is_object(pkg))
-			r = bad(o, KB_EINVAL, "expected an object");
+			r = kb_adv_bad(o, KB_EINVAL, "expected an object");
 		if (r == 0) {
-			out->ecosystem = str(o, pkg, "ecosystem", &r);
-			out->package = str(o, pkg, "name", &r);
-			out->purl = str(o, pkg, "purl", &r);
+			out->ecosystem = kb_adv_str(o, pkg, "ecosystem", &r);
+			out->package = kb_adv_str(o, pkg, "name", &r);
+			out->purl = kb_adv_str(o, pkg, "purl", &r);
 		}
 		if (r == 0 && (!out->ecosystem || !out->package))
-			r = bad(o, KB_EINVAL, "expected \"ecosystem\" and \"name\"");
+			r = kb_adv_bad(o, KB_EINVAL, "expected \"ecosystem\" and \"name\"");
 		kb_jpath_back(&o->path, m);
 	}
 	if (r < 0)
@@ -193,9 +124,9 @@ static int read_affected(struct osv *o, json_t *af, kb_advisory_affected *out)
 	kb_jpath_key(&o->path, "ranges", &m);
 	if (ranges && !json_is_null(ranges)) {
 		if (!json_is_array(ranges))
-			r = bad(o, KB_EINVAL, "expected an array");
+			r = kb_adv_bad(o, KB_EINVAL, "expected an array");
 		else if (json_array_size(ranges) > KB_ADVISORY_MAX_RANGES)
-			r = bad(o, KB_ELIMIT, "more ranges than the limit of 1024");
+			r = kb_adv_bad(o, KB_ELIMIT, "more ranges than the limit of 1024");
 		kb_range *rs = r == 0 ? kb_adv_alloc(o->a, json_array_size(ranges), sizeof *rs) : NULL;
 		if (r == 0 && !rs)
 			r = KB_ENOMEM;
@@ -216,45 +147,34 @@ static int read_affected(struct osv *o, json_t *af, kb_advisory_affected *out)
 	}
 	kb_jpath_back(&o->path, m);
 	if (r == 0)
-		r = str_array(o, af, "versions", &out->match.versions, &out->match.n_versions);
+		r = kb_adv_str_array(o, af, "versions", &out->match.versions, &out->match.n_versions);
 	return r;
 }
 
 int kb_advisory_parse_osv(const char *name, const void *data, size_t len, kb_advisory **ret, kb_error *err)
 {
-	if (len > KB_ADVISORY_MAX_BYTES)
-		return kb_error_set(err, KB_ELIMIT, name, 0, 0, KB_NO_OFFSET,
-		                    "an OSV document of %zu bytes: more than the limit of %u", len,
-		                    (unsigned)KB_ADVISORY_MAX_BYTES);
-	json_error_t je;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
-		return kb_error_set(err, KB_EPARSE, name, (uint64_t)(je.line > 0 ? je.line : 0),
-		                    (uint64_t)(je.column > 0 ? je.column : 0),
-		                    je.position >= 0 ? (uint64_t)je.position : KB_NO_OFFSET, "expected valid JSON: %s",
-		                    je.text);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return kb_error_set(err, KB_EFORMAT, name, 1, 1, 0, "expected an OSV object");
-	}
+	json_t *root = NULL;
+	int lr = kb_adv_load(name, data, len, "an OSV document", &root, err);
+	if (lr < 0)
+		return lr;
 	kb_advisory *a = kb_adv_new(root);
 	if (!a) {
 		json_decref(root);
 		return KB_ENOMEM;
 	}
-	struct osv o = { .name = name, .a = a, .err = err };
+	kb_adv_reader o = { .name = name, .a = a, .err = err };
 	int r = 0;
-	a->id = str(&o, root, "id", &r);
+	a->id = kb_adv_str(&o, root, "id", &r);
 	if (r == 0 && (!a->id || !*a->id))
-		r = bad(&o, KB_EFORMAT, "expected an OSV document: no \"id\"");
+		r = kb_adv_bad(&o, KB_EFORMAT, "expected an OSV document: no \"id\"");
 	if (r == 0) {
-		a->summary = str(&o, root, "summary", &r);
-		a->published = str(&o, root, "published", &r);
-		a->modified = str(&o, root, "modified", &r);
-		a->withdrawn = str(&o, root, "withdrawn", &r);
+		a->summary = kb_adv_str(&o, root, "summary", &r);
+		a->published = kb_adv_str(&o, root, "published", &r);
+		a->modified = kb_adv_str(&o, root, "modified", &r);
+		a->withdrawn = kb_adv_str(&o, root, "withdrawn", &r);
 	}
 	if (r == 0)
-		r = str_array(&o, root, "aliases", &a->aliases, &a->n_aliases);
+		r = kb_adv_str_array(&o, root, "aliases", &a->aliases, &a->n_aliases);
 	json_t *sev = json_object_get(root, "severity");
 	if (r == 0 && json_is_array(sev)) {
 		size_t i;
@@ -280,9 +200,9 @@ int kb_advisory_parse_osv(const char *name, const void *data, size_t len, kb_adv
 	kb_jpath_key(&o.path, "affected", &m);
 	if (r == 0 && aff && !json_is_null(aff)) {
 		if (!json_is_array(aff))
-			r = bad(&o, KB_EINVAL, "expected an array");
+			r = kb_adv_bad(&o, KB_EINVAL, "expected an array");
 		else if (json_array_size(aff) > KB_ADVISORY_MAX_AFFECTED)
-			r = bad(&o, KB_ELIMIT, "more affected entries than the limit of 4096");
+			r = kb_adv_bad(&o, KB_ELIMIT, "more affected entries than the limit of 4096");
 		kb_advisory_affected *arr = r == 0 ? kb_adv_alloc(a, json_array_size(aff), sizeof *arr) : NULL;
 		if (r == 0 && !arr)
 			r = KB_ENOMEM;

@@ -84,3 +84,83 @@ void kb_jpath_back(kb_jpath *p, size_t mark)
 	p->len = mark;
 	p->buf[mark] = '\0';
 }
+
+int kb_adv_bad(kb_adv_reader *o, int code, const char *what)
+{
+	return kb_error_set(o->err, code, o->name, 0, 0, KB_NO_OFFSET, "%s%s%s", o->path.buf,
+	                    o->path.len ? ": " : "", what);
+}
+
+const char *kb_adv_str(kb_adv_reader *o, json_t *obj, const char *key, int *r)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		size_t m;
+		kb_jpath_key(&o->path, key, &m);
+		*r = kb_adv_bad(o, KB_EINVAL, "expected a string");
+		kb_jpath_back(&o->path, m);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+int kb_adv_str_array(kb_adv_reader *o, json_t *obj, const char *key, const char *const **ret, size_t *ret_n)
+{
+	json_t *v = json_object_get(obj, key);
+	*ret = NULL;
+	*ret_n = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	size_t m;
+	kb_jpath_key(&o->path, key, &m);
+	int r = 0;
+	if (!json_is_array(v)) {
+		r = kb_adv_bad(o, KB_EINVAL, "expected an array of strings");
+	} else {
+		const char **arr = kb_adv_alloc(o->a, json_array_size(v), sizeof *arr);
+		if (!arr)
+			r = KB_ENOMEM;
+		size_t i;
+		json_t *e;
+		json_array_foreach (v, i, e) {
+			if (r < 0)
+				break;
+			if (!json_is_string(e)) {
+				size_t mi;
+				kb_jpath_index(&o->path, i, &mi);
+				r = kb_adv_bad(o, KB_EINVAL, "expected a string");
+				kb_jpath_back(&o->path, mi);
+				break;
+			}
+			arr[i] = json_string_value(e);
+		}
+		if (r == 0) {
+			*ret = arr;
+			*ret_n = json_array_size(v);
+		}
+	}
+	kb_jpath_back(&o->path, m);
+	return r;
+}
+
+int kb_adv_load(const char *name, const void *data, size_t len, const char *what, json_t **ret, kb_error *err)
+{
+	if (len > KB_ADVISORY_MAX_BYTES)
+		return kb_error_set(err, KB_ELIMIT, name, 0, 0, KB_NO_OFFSET,
+		                    "%s of %zu bytes: more than the limit of %u", what, len, (unsigned)KB_ADVISORY_MAX_BYTES);
+	json_error_t je;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return kb_error_set(err, KB_EPARSE, name, (uint64_t)(je.line > 0 ? je.line : 0),
+		                    (uint64_t)(je.column > 0 ? je.column : 0),
+		                    je.position >= 0 ? (uint64_t)je.position : KB_NO_OFFSET, "expected valid JSON: %s",
+		                    je.text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return kb_error_set(err, KB_EFORMAT, name, 1, 1, 0, "expected %s: a JSON object", what);
+	}
+	*ret = root;
+	return 0;
+}

@@ -119,7 +119,7 @@ static void test_errors(void **state)
 {
 	(void)state;
 	expect_err("{\"id\": \"X\",\n \"affected\": [}", KB_EPARSE, 2, 15, "expected valid JSON");
-	expect_err("[]", KB_EFORMAT, 1, 1, "expected an OSV object");
+	expect_err("[]", KB_EFORMAT, 1, 1, "expected an OSV document: a JSON object");
 	expect_err("{\"summary\": \"x\"}", KB_EFORMAT, 0, 0, "no \"id\"");
 	expect_err("{\"id\": 7}", KB_EINVAL, 0, 0, "id: expected a string");
 	expect_err("{\"id\": \"X\", \"affected\": [{\"package\": {\"ecosystem\": \"npm\"}}]}", KB_EINVAL, 0, 0,
