@@ -1,0 +1,64 @@
+/*
+ * exposure.h - what one advisory means for one installed version, and what to
+ * move to (issue 3: the matching engine's verdicts).
+ *
+ * Status of an installed version against one affected entry:
+ *   affected        inside an affected range or listed affected;
+ *   fixed           on a branch the advisory covers, at or past its fix (or
+ *                   listed unaffected after having been in range);
+ *   not affected    outside the advisory, which says so (OSV's default);
+ *   unknown: branch never evaluated  the advisory's default is "unknown"
+ *                   (F5: end-of-support branches are not evaluated) and the
+ *                   version is on no branch it covers, or older than all;
+ *   unknown: newer than the advisory  past every version it speaks of;
+ *   unknown: no version  the ledger does not know the installed version.
+ * A branch, for vendor dotted versions, is the first two numbers (17.1); for
+ * other schemes a version belongs to the range it falls in.
+ *
+ * Move-to: per advisory the fix on the version's own branch; per component
+ * the largest of those; then that candidate is checked against every
+ * advisory again, and moved up while one of them still affects it.
+ */
+#ifndef KOBAN_EXPOSURE_H
+#define KOBAN_EXPOSURE_H
+
+#include "koban/advisory.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum kb_fstatus {
+	KB_FS_AFFECTED,
+	KB_FS_FIXED,
+	KB_FS_NOT_AFFECTED,
+	KB_FS_UNKNOWN_NOT_EVALUATED,
+	KB_FS_UNKNOWN_NEWER,
+	KB_FS_UNKNOWN_NO_VERSION,
+} kb_fstatus;
+
+/* "affected", "fixed", "not affected", "unknown: branch never evaluated",
+ * "unknown: newer than the advisory", "unknown: no version". */
+const char *kb_fstatus_name(kb_fstatus s);
+
+#define KB_MOVETO_MAX_ROUNDS 16 /* re-checks of a move-to candidate */
+
+/* Status of `version` (NULL or "": unknown) against one affected entry.
+ * `modules` is the asset's provisioned modules as a normalised list ("APM,LTM")
+ * or NULL when unknown: an entry limited to modules none of which is
+ * provisioned gives "not affected". *ret_fix (may be NULL) gets the fix on
+ * the version's branch when affected, else NULL; it is borrowed from `af`. */
+int kb_exposure_status(const kb_advisory_affected *af, const char *version, const char *modules,
+                       kb_fstatus *ret_status, const char **ret_fix, kb_error *err);
+
+/* The version to move to from `version` given every affected entry that names
+ * the component or product (n of them): NULL in *ret when nothing affects it
+ * or no fix is known. *ret_fixable is false when an affecting entry has no
+ * fix on the branch. Borrowed from the entries. */
+int kb_exposure_move_to(const kb_advisory_affected *const *afs, size_t n, const char *version,
+                        const char *modules, const char **ret, bool *ret_fixable, kb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
