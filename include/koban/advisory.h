@@ -18,6 +18,7 @@
 #define KOBAN_ADVISORY_H
 
 #include "koban/range.h"
+#include "koban/store.h"
 
 #include <stddef.h>
 
@@ -72,6 +73,42 @@ int kb_advisory_parse_cve5(const char *name, const void *data, size_t len, kb_ad
 
 /* Accepts NULL; returns NULL. */
 kb_advisory *kb_advisory_free(kb_advisory *a);
+
+/* ---- the store -------------------------------------------------------------- */
+
+typedef enum kb_advisory_format { KB_ADV_FMT_AUTO = 0, KB_ADV_FMT_OSV, KB_ADV_FMT_CVE5 } kb_advisory_format;
+
+typedef struct kb_advisory_import_stats {
+	kb_advisory_format format;
+	char id[128];       /* the advisory's id */
+	bool replaced;      /* an earlier copy of it was replaced */
+	size_t keys;        /* packages and products it names */
+} kb_advisory_import_stats;
+
+/* Import one advisory document (format detected from its content unless
+ * given) in one transaction: it is parsed and validated first (a malformed
+ * document gives a located error and stores nothing), then stored whole with
+ * its source name and import time, replacing an earlier document with the
+ * same id. */
+int kb_advisories_import_mem(kb_store *s, const char *name, const void *data, size_t len, kb_advisory_format fmt,
+                             kb_advisory_import_stats *ret, kb_error *err);
+int kb_advisories_import_file(kb_store *s, const char *path, kb_advisory_format fmt,
+                              kb_advisory_import_stats *ret, kb_error *err);
+
+/* Call cb with every stored advisory that names the package (ecosystem, name)
+ * or the product (vendor, product); matching ignores case and an ecosystem's
+ * ":release" suffix. The advisory is borrowed for the call. */
+typedef int (*kb_advisory_cb)(const kb_advisory *a, const char *source, void *ctx);
+int kb_advisories_naming(kb_store *s, const char *k1, const char *k2, kb_advisory_cb cb, void *ctx, kb_error *err);
+
+/* The same, as a list the caller owns: *ret holds *ret_n advisories, freed
+ * with kb_advisory_list_free(). */
+int kb_advisories_load(kb_store *s, const char *k1, const char *k2, kb_advisory ***ret, size_t *ret_n,
+                       kb_error *err);
+void kb_advisory_list_free(kb_advisory **list, size_t n);
+
+/* Number of stored advisories. */
+int kb_advisories_count(kb_store *s, int64_t *ret, kb_error *err);
 
 #ifdef __cplusplus
 }

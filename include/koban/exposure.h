@@ -58,6 +58,37 @@ int kb_exposure_status(const kb_advisory_affected *af, const char *version, cons
 int kb_exposure_move_to(const kb_advisory_affected *const *afs, size_t n, const char *version,
                         const char *modules, const char **ret, bool *ret_fixable, kb_error *err);
 
+/* ---- the engine over the store ---------------------------------------------- */
+
+#include "koban/ledger.h"
+
+/* One system's verdict for one product (the asset's own vendor/product/
+ * version/modules) or one component, over every advisory that names it. */
+typedef struct kb_finding {
+	const kb_asset *asset;      /* borrowed */
+	bool product;               /* the asset itself, not a component */
+	const char *ecosystem;      /* components: the ecosystem; products: the vendor */
+	const char *name;           /* package or product name */
+	const char *version;        /* installed version, "" when unknown */
+	kb_fstatus status;          /* the worst over the advisories (affected first) */
+	const char *move_to;        /* NULL when nothing to move to */
+	bool fixable;               /* false when an affecting advisory names no fix */
+	const char *advisories;     /* ids behind the status, comma-separated */
+	const char *severity;       /* highest severity among them, or NULL */
+} kb_finding;
+
+typedef int (*kb_finding_cb)(const kb_finding *f, void *ctx);
+
+typedef struct kb_exposure_filter {
+	const char *asset;          /* exact asset name, or NULL */
+	const char *category;       /* asset category, or NULL */
+	bool all;                   /* also "fixed" and "not affected" verdicts */
+} kb_exposure_filter;
+
+/* Evaluate every asset of the ledger (filtered) against the stored
+ * advisories and call cb for each verdict, assets in name order. */
+int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, void *ctx, kb_error *err);
+
 #ifdef __cplusplus
 }
 #endif

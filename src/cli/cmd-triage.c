@@ -15,6 +15,7 @@
  * management interface is public, 2 when any input failed.
  */
 #include "cli.h"
+#include "exposure-cli.h"
 #include "import.h"
 
 #include <dirent.h>
@@ -302,6 +303,23 @@ int cmd_triage(cli *c, int argc, char **argv)
 	                                (const char *const *)sboms.assets, KB_LEDGER_FMT_AUTO, &tot) != EXIT_CLEAN)
 		status = EXIT_ERROR;
 
+	/* Advisories: advisories/osv and advisories/cve (KEV, EPSS and end-of-life
+	 * data in advisories/ are read once their importers land). */
+	unsigned adv_ok = 0, adv_failed = 0;
+	if (collected == 0) {
+		char *osv = join(dir, "advisories/osv"), *cve = join(dir, "advisories/cve");
+		char *adirs[2];
+		int nadv = 0;
+		if (is_dir(osv))
+			adirs[nadv++] = osv;
+		if (is_dir(cve))
+			adirs[nadv++] = cve;
+		if (nadv && cli_import_advisories(c, s, nadv, adirs, KB_ADV_FMT_AUTO, &adv_ok, &adv_failed) != EXIT_CLEAN)
+			status = EXIT_ERROR;
+		free(osv);
+		free(cve);
+	}
+
 	kb_error err;
 	kb_error_clear(&err);
 	struct counts cnt = { { 0 }, 0 };
@@ -309,9 +327,10 @@ int cmd_triage(cli *c, int argc, char **argv)
 
 	if (c->fmt == OUT_TABLE && !c->quiet) {
 		printf("koban triage %s\n", dir);
-		printf("imported %u of %u files: %lld systems, %llu interfaces, %llu components%s\n", tot.files,
-		       tot.files + tot.failed, (long long)cnt.total, (unsigned long long)tot.interfaces,
-		       (unsigned long long)tot.components, tot.failed ? " (some files failed: see above)" : "");
+		printf("imported %u of %u files: %lld systems, %llu interfaces, %llu components, %u advisories%s\n",
+		       tot.files + adv_ok, tot.files + tot.failed + adv_ok + adv_failed, (long long)cnt.total,
+		       (unsigned long long)tot.interfaces, (unsigned long long)tot.components, adv_ok,
+		       tot.failed || adv_failed ? " (some files failed: see above)" : "");
 	}
 
 	if (r == 0) {
@@ -362,6 +381,13 @@ int cmd_triage(cli *c, int argc, char **argv)
 		if (c->fmt == OUT_TABLE && pm.n == 0)
 			printf("none\n");
 	}
+	bool exposed = false;
+	if (r == 0 && adv_ok) {
+		cli_heading(c, "Exposure: what is affected or exposed, and what to move to");
+		kb_exposure_filter ef = { 0 };
+		if (cli_exposure_report(c, s, &ef, &exposed) < 0)
+			status = EXIT_ERROR;
+	}
 	if (r < 0) {
 		cli_report(&err);
 		status = EXIT_ERROR;
@@ -369,7 +395,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 	list_clear(&ledger);
 	list_clear(&sboms);
 	kb_store_close(s);
-	if (status == EXIT_CLEAN && pm.n > 0)
+	if (status == EXIT_CLEAN && (pm.n > 0 || exposed))
 		status = EXIT_FINDINGS;
 	return status;
 }

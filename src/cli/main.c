@@ -14,6 +14,8 @@
 
 static const verb verbs[] = {
 	{ "ledger", cmd_ledger, "what we run: import, list, show, set, delete, export the ledger" },
+	{ "advisories", cmd_advisories, "import advisories: OSV and CVE JSON 5 files and directories" },
+	{ "exposure", cmd_exposure, "what is affected or exposed, and what each system moves to" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 
@@ -24,7 +26,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "verbs:\n");
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f,
 	        "\n"
 	        "global options:\n"

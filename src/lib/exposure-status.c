@@ -103,10 +103,12 @@ int kb_exposure_status(const kb_advisory_affected *af, const char *version, cons
 		} else if (af->default_status == KB_VSTATUS_AFFECTED) {
 			st = KB_FS_AFFECTED;
 		} else if (af->default_status == KB_VSTATUS_UNKNOWN) {
-			if (in.after_all)
-				st = KB_FS_UNKNOWN_NEWER;
-			else if (covered)
+			/* on a branch the advisory covers, past its fix: fixed (17.5.1.3
+			 * against a record whose 17.5 fix is 17.5.1), whatever else */
+			if (covered)
 				st = KB_FS_FIXED;
+			else if (in.after_all)
+				st = KB_FS_UNKNOWN_NEWER;
 			else
 				st = KB_FS_UNKNOWN_NOT_EVALUATED;
 		} else {

@@ -69,6 +69,25 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER asset_delete_components AFTER DELETE ON asset BEGIN"
 	"  DELETE FROM component WHERE asset_id = old.id;"
 	"END;",
+	/* 2: advisories, kept as the documents they came in (issue 3). A document
+	 * is re-read by its reader when matched, so every fact stays with its
+	 * source file and import time; advisory_key indexes what each one names
+	 * (a package: ecosystem + name; a product: vendor + product), lower-cased. */
+	"CREATE TABLE advisory_doc ("
+	"  id INTEGER PRIMARY KEY,"
+	"  advisory TEXT NOT NULL UNIQUE,"
+	"  format TEXT NOT NULL CHECK (format IN ('osv','cve5')),"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  body TEXT NOT NULL"
+	");"
+	"CREATE TABLE advisory_key ("
+	"  k1 TEXT NOT NULL,"
+	"  k2 TEXT NOT NULL,"
+	"  doc_id INTEGER NOT NULL REFERENCES advisory_doc(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (k1, k2, doc_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX advisory_key_doc ON advisory_key(doc_id);",
 };
 
 int kb_store_schema_latest(void)

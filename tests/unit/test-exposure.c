@@ -104,6 +104,9 @@ static void test_big_ip(void **state)
 		assert_int_equal(status(afs[i], "", mods), KB_FS_UNKNOWN_NO_VERSION);
 	}
 	assert_int_equal(status(afs[0], "17.5.1.3", mods), KB_FS_FIXED);
+	/* CVE-2025-53868 fixes 17.5 at 17.5.1: 17.5.1.3 is past every event it
+	 * names, but on a branch it covers, so fixed, not "newer" */
+	assert_int_equal(status(afs[2], "17.5.1.3", mods), KB_FS_FIXED);
 	/* CVE-2025-53521 is APM only: an LTM-only device is not affected by it */
 	assert_int_equal(status(afs[0], "17.1.1.3", "LTM"), KB_FS_NOT_AFFECTED);
 	assert_int_equal(status(afs[1], "17.1.1.3", "LTM"), KB_FS_AFFECTED); /* "All Modules" */

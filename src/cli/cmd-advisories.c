@@ -1,0 +1,150 @@
+/*
+ * cmd-advisories.c - `koban advisories import FILE|DIR...`: OSV and CVE JSON 5
+ * documents (directories are walked for *.json), one transaction each; a
+ * malformed document is reported with its location and the others are still
+ * imported.
+ */
+#include "cli.h"
+#include "exposure-cli.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage_import[] = "koban advisories import [--format osv|cve5] FILE|DIR...";
+
+#define ADVISORIES_MAX_DEPTH 16 /* directory levels walked below an argument */
+
+struct totals {
+	unsigned ok, failed, replaced;
+};
+
+static void import_one(cli *c, kb_store *s, const char *path, kb_advisory_format fmt, struct totals *t)
+{
+	kb_advisory_import_stats st;
+	kb_error err;
+	kb_error_clear(&err);
+	if (kb_advisories_import_file(s, path, fmt, &st, &err) < 0) {
+		cli_report(&err);
+		t->failed++;
+		return;
+	}
+	t->ok++;
+	t->replaced += st.replaced;
+	if (c->fmt == OUT_JSON) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "type", "advisory", "file", path, "status",
+		                      "ok", "id", st.id, "format", st.format == KB_ADV_FMT_CVE5 ? "cve5" : "osv",
+		                      "replaced", st.replaced, "names", (json_int_t)st.keys);
+		char *js = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (js)
+			puts(js);
+		free(js);
+		json_decref(o);
+	}
+	progress_update(c, "advisories", t->ok + t->failed, 0, t->ok);
+}
+
+static int no_dots(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static void walk(cli *c, kb_store *s, const char *path, int depth, kb_advisory_format fmt, struct totals *t)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		cli_error("%s: cannot read: no such file or directory", path);
+		t->failed++;
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		import_one(c, s, path, fmt, t);
+		return;
+	}
+	if (depth >= ADVISORIES_MAX_DEPTH) {
+		cli_error("%s: more than %d directory levels deep; not read", path, ADVISORIES_MAX_DEPTH);
+		t->failed++;
+		return;
+	}
+	struct dirent **ents;
+	int n = scandir(path, &ents, no_dots, alphasort);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(path) + strlen(ents[i]->d_name) + 2;
+		char *p = malloc(len);
+		if (p) {
+			snprintf(p, len, "%s/%s", path, ents[i]->d_name);
+			struct stat st;
+			size_t nl = strlen(p);
+			if (stat(p, &st) == 0 && (S_ISDIR(st.st_mode) || (nl > 5 && strcmp(p + nl - 5, ".json") == 0)))
+				walk(c, s, p, depth + 1, fmt, t);
+			free(p);
+		}
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+}
+
+int cli_import_advisories(cli *c, kb_store *s, int n, char *const paths[], kb_advisory_format fmt, unsigned *ok,
+                          unsigned *failed)
+{
+	struct totals t = { 0 };
+	for (int i = 0; i < n; i++)
+		walk(c, s, paths[i], 0, fmt, &t);
+	progress_clear(c);
+	if (ok)
+		*ok = t.ok;
+	if (failed)
+		*failed = t.failed;
+	return t.failed ? EXIT_ERROR : EXIT_CLEAN;
+}
+
+static int advisories_import(cli *c, int argc, char **argv)
+{
+	kb_advisory_format fmt = KB_ADV_FMT_AUTO;
+	char **paths = calloc((size_t)argc + 1, sizeof *paths);
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (opt_value(argc, argv, &i, "--format", &v)) {
+			if (strcmp(v, "osv") == 0)
+				fmt = KB_ADV_FMT_OSV;
+			else if (strcmp(v, "cve5") == 0 || strcmp(v, "cve") == 0)
+				fmt = KB_ADV_FMT_CVE5;
+			else {
+				cli_usage_error(usage_import, "--format: expected osv or cve5, found \"%s\"", v);
+				free(paths);
+				return EXIT_ERROR;
+			}
+		} else {
+			paths[n++] = argv[i];
+		}
+	}
+	if (!n) {
+		cli_usage_error(usage_import, "name at least one file or directory");
+		free(paths);
+		return EXIT_ERROR;
+	}
+	kb_store *s;
+	if (cli_open_store(c, true, &s) < 0) {
+		free(paths);
+		return EXIT_ERROR;
+	}
+	unsigned ok = 0, failed = 0;
+	int status = cli_import_advisories(c, s, n, paths, fmt, &ok, &failed);
+	if (c->fmt == OUT_TABLE && !c->quiet)
+		printf("%u advisories imported, %u failed\n", ok, failed);
+	kb_store_close(s);
+	free(paths);
+	return status;
+}
+
+int cmd_advisories(cli *c, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return advisories_import(c, argc - 1, argv + 1);
+	fprintf(stderr, "usage: %s\n", usage_import);
+	return EXIT_ERROR;
+}

@@ -1,0 +1,183 @@
+/*
+ * cmd-exposure.c - `koban exposure`: one table in priority order — management
+ * interfaces the internet can reach, then affected systems by severity, then
+ * what the advisories leave unknown — with asset, owner, what, why and the
+ * version to move to. Exit status 1 when anything is affected or exposed.
+ * KEV and end-of-life ordering join when those feeds are imported (issue 3).
+ */
+#include "cli.h"
+#include "exposure-cli.h"
+#include "koban/exposure.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char usage_exposure[] = "koban exposure [--asset NAME] [--category C] [--all]";
+
+struct row {
+	int prio;        /* lower first */
+	char *cells[7];  /* asset, owner, what, status, move_to, severity, why */
+};
+
+struct rows {
+	struct row *r;
+	size_t n, cap;
+	bool findings;
+};
+
+static char *dup0(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void add(struct rows *rs, int prio, const char *const cells[7])
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct row *p = realloc(rs->r, cap * sizeof *p);
+		if (!p) {
+			cli_error("out of memory");
+			exit(EXIT_ERROR);
+		}
+		rs->r = p;
+		rs->cap = cap;
+	}
+	struct row *row = &rs->r[rs->n++];
+	row->prio = prio;
+	for (int i = 0; i < 7; i++)
+		row->cells[i] = dup0(cells[i]);
+}
+
+static const char *owner_of(const kb_asset *a)
+{
+	return a->field[KB_AF_TECHNICAL_OWNER] ? a->field[KB_AF_TECHNICAL_OWNER] : a->field[KB_AF_BUSINESS_OWNER];
+}
+
+static int sev_prio(const char *s)
+{
+	if (!s)
+		return 4;
+	if (strcasecmp(s, "CRITICAL") == 0)
+		return 1;
+	if (strcasecmp(s, "HIGH") == 0)
+		return 2;
+	return 3;
+}
+
+static int on_finding(const kb_finding *f, void *ctx)
+{
+	struct rows *rs = ctx;
+	char what[512];
+	snprintf(what, sizeof what, "%s %s", f->name, *f->version ? f->version : "(no version)");
+	char why[1024];
+	snprintf(why, sizeof why, "%s", f->advisories);
+	if (f->status == KB_FS_AFFECTED && !f->fixable)
+		snprintf(why + strlen(why), sizeof why - strlen(why), "; no fix on this branch");
+	const char *cells[7] = { f->asset->field[KB_AF_NAME], owner_of(f->asset), what, kb_fstatus_name(f->status),
+		                 f->move_to, f->severity, why };
+	int prio = f->status == KB_FS_AFFECTED ? 10 + sev_prio(f->severity) : f->status == KB_FS_FIXED ? 40 : 30;
+	if (f->status == KB_FS_NOT_AFFECTED)
+		prio = 50;
+	add(rs, prio, cells);
+	if (f->status == KB_FS_AFFECTED)
+		rs->findings = true;
+	return 0;
+}
+
+static int on_public_mgmt(const kb_asset *a, const kb_interface *i, void *ctx)
+{
+	struct rows *rs = ctx;
+	char what[512];
+	bool v6 = strchr(i->address, ':') != NULL;
+	if (i->port)
+		snprintf(what, sizeof what, "management %s%s%s:%d/%s", v6 ? "[" : "", i->address, v6 ? "]" : "", i->port,
+		         i->protocol);
+	else
+		snprintf(what, sizeof what, "management %s", i->address);
+	const char *cells[7] = { a->field[KB_AF_NAME], owner_of(a), what, "exposed", NULL, NULL,
+		                 i->exposure_given ? "marked public in the ledger" : "public address" };
+	add(rs, 0, cells);
+	rs->findings = true;
+	return 0;
+}
+
+static int cmp_row(const void *x, const void *y)
+{
+	const struct row *a = x, *b = y;
+	if (a->prio != b->prio)
+		return a->prio - b->prio;
+	int c = strcmp(a->cells[0], b->cells[0]);
+	return c ? c : strcmp(a->cells[2], b->cells[2]);
+}
+
+int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *ret_findings)
+{
+	struct rows rs = { 0 };
+	kb_error err;
+	kb_error_clear(&err);
+	int r = 0;
+	{
+		struct rows mg = { 0 };
+		r = kb_ledger_public_management(s, on_public_mgmt, &mg, &err);
+		for (size_t i = 0; i < mg.n; i++) {
+			bool keep = (!f->asset || strcmp(f->asset, mg.r[i].cells[0]) == 0);
+			if (keep)
+				add(&rs, 0, (const char *const *)mg.r[i].cells);
+			for (int k = 0; k < 7; k++)
+				free(mg.r[i].cells[k]);
+		}
+		rs.findings = rs.n > 0;
+		free(mg.r);
+	}
+	if (r == 0)
+		r = kb_exposure_run(s, f, on_finding, &rs, &err);
+	if (r < 0) {
+		cli_report(&err);
+	} else {
+		qsort(rs.r, rs.n, sizeof *rs.r, cmp_row);
+		static const char *const keys[] = { "asset", "owner", "what", "status", "move_to", "severity", "why" };
+		static const char *const titles[] = { "ASSET", "OWNER", "WHAT", "STATUS", "MOVE TO", "SEVERITY", "WHY" };
+		table *t = table_new(c, 7, keys, titles);
+		table_set_kind(t, "exposure");
+		for (size_t i = 0; i < rs.n; i++)
+			table_row(t, (const char *const *)rs.r[i].cells);
+		table_end(t);
+		if (c->fmt == OUT_TABLE && rs.n == 0)
+			printf("nothing affected or exposed\n");
+	}
+	for (size_t i = 0; i < rs.n; i++)
+		for (int k = 0; k < 7; k++)
+			free(rs.r[i].cells[k]);
+	free(rs.r);
+	if (ret_findings)
+		*ret_findings = rs.findings;
+	return r;
+}
+
+int cmd_exposure(cli *c, int argc, char **argv)
+{
+	kb_exposure_filter f = { 0 };
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (opt_value(argc, argv, &i, "--asset", &v))
+			f.asset = v;
+		else if (opt_value(argc, argv, &i, "--category", &v))
+			f.category = v;
+		else if (strcmp(argv[i], "--all") == 0)
+			f.all = true;
+		else {
+			cli_usage_error(usage_exposure, "unexpected argument %s", argv[i]);
+			return EXIT_ERROR;
+		}
+	}
+	kb_store *s;
+	if (cli_open_store(c, false, &s) < 0)
+		return EXIT_ERROR;
+	bool findings = false;
+	int r = cli_exposure_report(c, s, &f, &findings);
+	kb_store_close(s);
+	if (r < 0)
+		return EXIT_ERROR;
+	return findings ? EXIT_FINDINGS : EXIT_CLEAN;
+}

@@ -1,0 +1,206 @@
+/*
+ * exposure-engine.c - the ledger against the stored advisories.
+ *
+ * For each asset: its own vendor/product/version/modules against the
+ * advisories naming that product, then each distinct component (ecosystem,
+ * name, version) against the advisories naming that package. The advisories
+ * for one name are loaded and parsed once per lookup; per-advisory statuses
+ * and the move-to come from exposure-status.c. The verdict of a product or
+ * component is the worst status over its advisories, in the order affected,
+ * unknown: never evaluated, unknown: newer, unknown: no version, fixed, not
+ * affected.
+ */
+#include "koban/exposure.h"
+#include "util-buf.h"
+#include "util-str.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define KB_EXPOSURE_MAX_ENTRIES 4096 /* affected entries naming one product or package */
+
+static int rank(kb_fstatus s)
+{
+	switch (s) {
+	case KB_FS_AFFECTED: return 6;
+	case KB_FS_UNKNOWN_NOT_EVALUATED: return 5;
+	case KB_FS_UNKNOWN_NEWER: return 4;
+	case KB_FS_UNKNOWN_NO_VERSION: return 3;
+	case KB_FS_FIXED: return 2;
+	case KB_FS_NOT_AFFECTED: break;
+	}
+	return 1;
+}
+
+static int sev_rank(const char *s)
+{
+	if (!s)
+		return 0;
+	if (strcasecmp(s, "CRITICAL") == 0)
+		return 4;
+	if (strcasecmp(s, "HIGH") == 0)
+		return 3;
+	if (strcasecmp(s, "MODERATE") == 0 || strcasecmp(s, "MEDIUM") == 0)
+		return 2;
+	return strcasecmp(s, "LOW") == 0 ? 1 : 0;
+}
+
+struct run {
+	kb_store *s;
+	const kb_exposure_filter *f;
+	kb_finding_cb cb;
+	void *ctx;
+	kb_error *err;
+	const kb_asset *asset;
+	kb_buf ids;
+	int r;
+};
+
+static bool same_eco(const char *a, const char *b)
+{
+	size_t na = strcspn(a, ":"), nb = strcspn(b, ":");
+	return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* Evaluate one product or package and report it. */
+static int judge(struct run *ru, bool product, const char *k1, const char *k2, const char *version,
+                 const char *modules)
+{
+	kb_advisory **advs = NULL;
+	size_t nadv = 0;
+	int r = kb_advisories_load(ru->s, k1, k2, &advs, &nadv, ru->err);
+	if (r < 0 || nadv == 0)
+		return r;
+	const kb_advisory_affected *entries[KB_EXPOSURE_MAX_ENTRIES];
+	const kb_advisory *owner[KB_EXPOSURE_MAX_ENTRIES];
+	size_t n = 0;
+	for (size_t i = 0; i < nadv; i++)
+		for (size_t j = 0; j < advs[i]->n_affected && n < KB_EXPOSURE_MAX_ENTRIES; j++) {
+			const kb_advisory_affected *af = &advs[i]->affected[j];
+			bool hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
+			                      strcasecmp(af->product, k2) == 0)
+			                   : (af->ecosystem && af->package && same_eco(af->ecosystem, k1) &&
+			                      strcasecmp(af->package, k2) == 0);
+			if (hit) {
+				entries[n] = af;
+				owner[n++] = advs[i];
+			}
+		}
+	kb_fstatus worst = KB_FS_NOT_AFFECTED;
+	kb_fstatus st[KB_EXPOSURE_MAX_ENTRIES];
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = kb_exposure_status(entries[i], version, modules, &st[i], NULL, ru->err);
+		if (r == 0 && rank(st[i]) > rank(worst))
+			worst = st[i];
+	}
+	const char *move = NULL;
+	bool fixable = true;
+	if (r == 0 && n)
+		r = kb_exposure_move_to(entries, n, version, modules, &move, &fixable, ru->err);
+	if (r == 0 && n && (ru->f->all || rank(worst) > rank(KB_FS_FIXED))) {
+		kb_buf_reset(&ru->ids);
+		const char *sev = NULL;
+		const kb_advisory *last = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (st[i] != worst || owner[i] == last)
+				continue;
+			last = owner[i];
+			kb_buf_printf(&ru->ids, "%s%s", ru->ids.len ? "," : "", owner[i]->id);
+			if (sev_rank(owner[i]->severity) > sev_rank(sev))
+				sev = owner[i]->severity;
+		}
+		kb_finding fd = {
+			.asset = ru->asset,
+			.product = product,
+			.ecosystem = k1,
+			.name = k2,
+			.version = version ? version : "",
+			.status = worst,
+			.move_to = move,
+			.fixable = fixable,
+			.advisories = kb_buf_str(&ru->ids),
+			.severity = sev,
+		};
+		r = ru->cb(&fd, ru->ctx);
+	}
+	kb_advisory_list_free(advs, nadv);
+	return r;
+}
+
+struct seen {
+	char **keys;
+	size_t n, cap;
+};
+
+static bool seen_add(struct seen *s, const char *a, const char *b, const char *c)
+{
+	size_t len = strlen(a) + strlen(b) + strlen(c) + 3;
+	char *k = malloc(len);
+	if (!k)
+		return true;
+	snprintf(k, len, "%s\x1f%s\x1f%s", a, b, c);
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->keys[i], k) == 0) {
+			free(k);
+			return true;
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **p = realloc(s->keys, cap * sizeof *p);
+		if (!p) {
+			free(k);
+			return true;
+		}
+		s->keys = p;
+		s->cap = cap;
+	}
+	s->keys[s->n++] = k;
+	return false;
+}
+
+struct comp_ctx {
+	struct run *ru;
+	struct seen seen;
+	const char *modules;
+};
+
+static int on_component(const kb_component *c, void *ctx)
+{
+	struct comp_ctx *cc = ctx;
+	if (!c->ecosystem || !*c->ecosystem || seen_add(&cc->seen, c->ecosystem, c->name, c->version))
+		return 0;
+	return judge(cc->ru, false, c->ecosystem, c->name, c->version, NULL);
+}
+
+static int on_asset(const kb_asset *a, void *ctx)
+{
+	struct run *ru = ctx;
+	if (ru->f->asset && strcmp(ru->f->asset, a->field[KB_AF_NAME]) != 0)
+		return 0;
+	ru->asset = a;
+	int r = 0;
+	if (a->field[KB_AF_VENDOR] && a->field[KB_AF_PRODUCT])
+		r = judge(ru, true, a->field[KB_AF_VENDOR], a->field[KB_AF_PRODUCT], a->field[KB_AF_VERSION],
+		          a->field[KB_AF_MODULES]);
+	if (r == 0 && a->n_components) {
+		struct comp_ctx cc = { .ru = ru };
+		r = kb_ledger_components(ru->s, a->id, on_component, &cc, ru->err);
+		for (size_t i = 0; i < cc.seen.n; i++)
+			free(cc.seen.keys[i]);
+		free(cc.seen.keys);
+	}
+	return r;
+}
+
+int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, void *ctx, kb_error *err)
+{
+	kb_exposure_filter none = { 0 };
+	struct run ru = { .s = s, .f = f ? f : &none, .cb = cb, .ctx = ctx, .err = err };
+	kb_buf_init(&ru.ids, 65536);
+	kb_asset_filter af = { .category = ru.f->category };
+	int r = kb_ledger_assets(s, &af, on_asset, &ru, err);
+	kb_buf_free(&ru.ids);
+	return r;
+}
