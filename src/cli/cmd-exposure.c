@@ -24,6 +24,8 @@ struct rows {
 	struct row *r;
 	size_t n, cap;
 	bool findings;
+	const kb_exposure_filter *f;
+	char *category; /* the filter's category, normalised */
 };
 
 static char *dup0(const char *s)
@@ -88,6 +90,10 @@ static int on_finding(const kb_finding *f, void *ctx)
 static int on_public_mgmt(const kb_asset *a, const kb_interface *i, void *ctx)
 {
 	struct rows *rs = ctx;
+	if (rs->f && rs->f->asset && strcmp(rs->f->asset, a->field[KB_AF_NAME]) != 0)
+		return 0;
+	if (rs->category && strcmp(rs->category, a->field[KB_AF_CATEGORY]) != 0)
+		return 0;
 	char what[512];
 	bool v6 = strchr(i->address, ':') != NULL;
 	if (i->port)
@@ -117,19 +123,11 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 	kb_error err;
 	kb_error_clear(&err);
 	int r = 0;
-	{
-		struct rows mg = { 0 };
-		r = kb_ledger_public_management(s, on_public_mgmt, &mg, &err);
-		for (size_t i = 0; i < mg.n; i++) {
-			bool keep = (!f->asset || strcmp(f->asset, mg.r[i].cells[0]) == 0);
-			if (keep)
-				add(&rs, 0, (const char *const *)mg.r[i].cells);
-			for (int k = 0; k < 7; k++)
-				free(mg.r[i].cells[k]);
-		}
-		rs.findings = rs.n > 0;
-		free(mg.r);
-	}
+	rs.f = f;
+	if (f->category && kb_asset_value_normalize(KB_AF_CATEGORY, f->category, &rs.category, &err) < 0)
+		r = KB_EINVAL;
+	if (r == 0)
+		r = kb_ledger_public_management(s, on_public_mgmt, &rs, &err);
 	if (r == 0)
 		r = kb_exposure_run(s, f, on_finding, &rs, &err);
 	if (r < 0) {
@@ -150,6 +148,7 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 		for (int k = 0; k < 7; k++)
 			free(rs.r[i].cells[k]);
 	free(rs.r);
+	free(rs.category);
 	if (ret_findings)
 		*ret_findings = rs.findings;
 	return r;

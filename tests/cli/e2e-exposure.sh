@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Advisories and exposure end to end on acme's real records: the outcomes
+# issue 3 lists, priority order, filters, JSON, re-import, and a malformed
+# advisory among good ones.
+set -u
+KOBAN=$(realpath "$1")
+SRC=$(realpath "$2")
+A="$SRC/examples/acme"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export KOBAN_DB=$work/x.db
+fail=0
+check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; fi; }
+row() { grep -E "^$1 " out | grep -q -- "$2"; }
+
+"$KOBAN" ledger import -q "$A/ledger/assets.csv"
+"$KOBAN" advisories import "$A/advisories/osv" "$A/advisories/cve" >imp 2>err
+rc=$?
+check '[ $rc = 0 ] && grep -q "^8 advisories imported, 0 failed" imp' "import acme advisories ($rc): $(cat err)"
+"$KOBAN" exposure >out
+rc=$?
+check '[ $rc = 1 ]' "findings: exit 1 (got $rc)"
+check 'head -2 out | tail -1 | grep -q "exposed"' "exposed management interfaces come first"
+check 'row bigip-int-01.acme.example "BIG-IP 15.1.10.2 .*affected .*15.1.10.8"' "15.1 -> 15.1.10.8"
+check 'row bigip-dmz-03.acme.example "BIG-IP 16.1.4.1 .*affected .*16.1.6.1"' "16.1 -> 16.1.6.1"
+check 'row bigip-edge-01.acme.example "BIG-IP 17.1.1.3 .*affected .*17.1.3 "' "17.1.1.3 -> 17.1.3"
+check 'row bigip-stg-ve-01.acme.example "BIG-IP 17.1.2 .*affected .*17.1.3 "' "17.1.2 -> 17.1.3"
+check 'row bigip-vpn-ve-01.acme.example "BIG-IP 17.5.0 .*affected .*17.5.1.3"' "17.5.0 -> 17.5.1.3"
+check 'row bigip-lab-ve-01.acme.example "BIG-IP 17.0.0.2 .*unknown: branch never evaluated"' "17.0 never evaluated"
+check 'row bigip-v21-eval-01.acme.example "BIG-IP 21.0.0 .*unknown: newer than the advisory"' "21.0 newer"
+check '! grep -q "^bigip-cloud-ve-01" out' "17.5.1.3 is fixed: not listed by default"
+check 'row portal-web-01.acme.example "log4j-core 2.14.1 .*affected .*2.17.1"' "log4j 2.14.1 -> 2.17.1"
+check 'row hr-tomcat-01.acme.example "log4j-core 2.12.2 .*affected .*2.12.4"' "log4j 2.12.2 -> 2.12.4"
+check 'row reports-tomcat-01.acme.example "log4j-core 2.3.1 .*affected .*2.3.2"' "log4j 2.3.1 -> 2.3.2"
+check '! grep -q "log4j-core 2.17.1" out' "log4j 2.17.1 is not listed"
+
+"$KOBAN" exposure --all >out
+check 'row bigip-cloud-ve-01.acme.example "BIG-IP 17.5.1.3 .*fixed"' "--all shows fixed"
+"$KOBAN" exposure --category client >out
+check '[ "$(tail -n +2 out | cut -d" " -f1 | sort -u | tr "\n" " ")" = "minecraft-server-jdoe-laptop " ]' "--category"
+"$KOBAN" exposure --asset bigip-int-01.acme.example --json >out
+check 'python3 -c "import json; rs=[json.loads(l) for l in open(\"out\")]; assert len(rs)==1 and rs[0][\"type\"]==\"exposure\" and rs[0][\"move_to\"]==\"15.1.10.8\""' "--asset and --json"
+
+# re-import replaces; a malformed document is located and does not stop the rest
+"$KOBAN" --json advisories import "$A/advisories/osv/GHSA-jfh8-c2jp-5v3q.json" >out
+check 'grep -q "\"replaced\":true" out' "re-import replaces"
+mkdir more
+cp "$A/advisories/osv/GHSA-p6xc-xr62-6r2g.json" more/
+printf '{"id": "GHSA-bad",\n "affected": [{"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}]}]}\n' > more/bad.json
+printf '{"id": "GHSA-broken", "affected": [\n' > more/broken.json
+"$KOBAN" advisories import more >imp 2>err
+rc=$?
+check '[ $rc = 2 ]' "a bad advisory: exit 2"
+check 'grep -q "more/bad.json: affected\[0\].ranges\[0\].events\[0\]: expected exactly one of" err' "schema error has its path: $(cat err)"
+check 'grep -q "more/broken.json:2:0: expected valid JSON\|more/broken.json:1:.*expected valid JSON\|more/broken.json:2:.*expected valid JSON" err' "syntax error has its line"
+check 'grep -q "^1 advisories imported, 2 failed" imp' "the good one is imported"
+exit $fail
