@@ -75,6 +75,15 @@ typedef struct kb_finding {
 	bool fixable;               /* false when an affecting advisory names no fix */
 	const char *advisories;     /* ids behind the status, comma-separated */
 	const char *severity;       /* highest severity among them, or NULL */
+	const char *kev_added;      /* date a CVE behind it entered CISA KEV, or NULL */
+	double epss;                /* highest EPSS score among them, 0 when none */
+	/* End of life, from endoflife.date data, when the product is known there. */
+	const char *cycle;          /* the version's release cycle ("15.1"), or NULL */
+	bool eol;                   /* that cycle has ended */
+	const char *eol_from;       /* since when, or NULL */
+	const char *supported_cycle;/* the lowest supported cycle above, or NULL */
+	const char *supported_move; /* the lowest safe version on it, or NULL */
+	const char *supported_until;/* when that cycle ends, or NULL */
 } kb_finding;
 
 typedef int (*kb_finding_cb)(const kb_finding *f, void *ctx);
@@ -83,6 +92,7 @@ typedef struct kb_exposure_filter {
 	const char *asset;          /* exact asset name, or NULL */
 	const char *category;       /* asset category, or NULL */
 	bool all;                   /* also "fixed" and "not affected" verdicts */
+	const char *today;          /* YYYY-MM-DD for end-of-life dates; NULL: the current UTC date */
 } kb_exposure_filter;
 
 /* Evaluate every asset of the ledger (filtered) against the stored

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "exposure-cli.h"
+#include "koban/feeds.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -14,11 +15,13 @@
 #include <sys/stat.h>
 
 static const char usage_import[] = "koban advisories import [--format osv|cve5] FILE|DIR...";
+/* Besides OSV and CVE JSON 5 documents, the same command takes the feeds that
+ * rank and date them: CISA KEV JSON, EPSS CSV, endoflife.date product data. */
 
 #define ADVISORIES_MAX_DEPTH 16 /* directory levels walked below an argument */
 
 struct totals {
-	unsigned ok, failed, replaced;
+	unsigned ok, failed, replaced, feeds;
 };
 
 static void import_one(cli *c, kb_store *s, const char *path, kb_advisory_format fmt, struct totals *t)
@@ -26,6 +29,26 @@ static void import_one(cli *c, kb_store *s, const char *path, kb_advisory_format
 	kb_advisory_import_stats st;
 	kb_error err;
 	kb_error_clear(&err);
+	kb_feed feed;
+	if (fmt == KB_ADV_FMT_AUTO && kb_feed_sniff(path, &feed)) {
+		kb_feed_stats fs;
+		if (kb_feed_import_file(s, path, &fs, &err) < 0) {
+			cli_report(&err);
+			t->failed++;
+			return;
+		}
+		t->feeds++;
+		if (c->fmt == OUT_JSON) {
+			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "feed", "file", path, "status", "ok", "feed",
+			                      kb_feed_name(fs.feed), "rows", (json_int_t)fs.rows);
+			char *js = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+			if (js)
+				puts(js);
+			free(js);
+			json_decref(o);
+		}
+		return;
+	}
 	if (kb_advisories_import_file(s, path, fmt, &st, &err) < 0) {
 		cli_report(&err);
 		t->failed++;
@@ -77,7 +100,8 @@ static void walk(cli *c, kb_store *s, const char *path, int depth, kb_advisory_f
 			snprintf(p, len, "%s/%s", path, ents[i]->d_name);
 			struct stat st;
 			size_t nl = strlen(p);
-			if (stat(p, &st) == 0 && (S_ISDIR(st.st_mode) || (nl > 5 && strcmp(p + nl - 5, ".json") == 0)))
+			if (stat(p, &st) == 0 && (S_ISDIR(st.st_mode) || (nl > 5 && strcmp(p + nl - 5, ".json") == 0) ||
+			                          (nl > 4 && strcmp(p + nl - 4, ".csv") == 0)))
 				walk(c, s, p, depth + 1, fmt, t);
 			free(p);
 		}
@@ -95,7 +119,7 @@ int cli_import_advisories(cli *c, kb_store *s, int n, char *const paths[], kb_ad
 		walk(c, s, paths[i], 0, fmt, &t);
 	progress_clear(c);
 	if (ok)
-		*ok = t.ok;
+		*ok = t.ok + t.feeds;
 	if (failed)
 		*failed = t.failed;
 	return t.failed ? EXIT_ERROR : EXIT_CLEAN;

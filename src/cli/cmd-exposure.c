@@ -74,11 +74,29 @@ static int on_finding(const kb_finding *f, void *ctx)
 	snprintf(what, sizeof what, "%s %s", f->name, *f->version ? f->version : "(no version)");
 	char why[1024];
 	snprintf(why, sizeof why, "%s", f->advisories);
-	if (f->status == KB_FS_AFFECTED && !f->fixable)
-		snprintf(why + strlen(why), sizeof why - strlen(why), "; no fix on this branch");
-	const char *cells[7] = { f->asset->field[KB_AF_NAME], owner_of(f->asset), what, kb_fstatus_name(f->status),
-		                 f->move_to, f->severity, why };
+	size_t w = strlen(why);
+	if (f->kev_added)
+		w += (size_t)snprintf(why + w, sizeof why - w, "; known exploited (CISA KEV %s)", f->kev_added);
+	if (f->status == KB_FS_AFFECTED && !f->fixable && w < sizeof why)
+		w += (size_t)snprintf(why + w, sizeof why - w, "; no fix on this branch");
+	if (f->eol && w < sizeof why) {
+		w += (size_t)snprintf(why + w, sizeof why - w, "; %s is end-of-life%s%s", f->cycle,
+		                      f->eol_from ? " since " : "", f->eol_from ? f->eol_from : "");
+		if (f->supported_move && w < sizeof why)
+			snprintf(why + w, sizeof why - w, ": move to %s on %s (supported%s%s)", f->supported_move,
+			         f->supported_cycle, f->supported_until ? " until " : "",
+			         f->supported_until ? f->supported_until : "");
+	}
+	char status[96];
+	snprintf(status, sizeof status, "%s%s", kb_fstatus_name(f->status), f->eol ? " + end-of-life" : "");
+	const char *cells[7] = { f->asset->field[KB_AF_NAME], owner_of(f->asset), what, status, f->move_to,
+		                 f->severity, why };
+	/* exposed (0), known exploited, critical .. low, end-of-life, unknown, fixed, not affected */
 	int prio = f->status == KB_FS_AFFECTED ? 10 + sev_prio(f->severity) : f->status == KB_FS_FIXED ? 40 : 30;
+	if (f->status == KB_FS_AFFECTED && f->kev_added)
+		prio = 5;
+	else if (f->eol && f->status != KB_FS_FIXED && f->status != KB_FS_NOT_AFFECTED && prio > 20)
+		prio = 20;
 	if (f->status == KB_FS_NOT_AFFECTED)
 		prio = 50;
 	add(rs, prio, cells);
@@ -156,7 +174,7 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 
 int cmd_exposure(cli *c, int argc, char **argv)
 {
-	kb_exposure_filter f = { 0 };
+	kb_exposure_filter f = { .today = getenv("KOBAN_TODAY") };
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (opt_value(argc, argv, &i, "--asset", &v))

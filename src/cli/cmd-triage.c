@@ -303,21 +303,14 @@ int cmd_triage(cli *c, int argc, char **argv)
 	                                (const char *const *)sboms.assets, KB_LEDGER_FMT_AUTO, &tot) != EXIT_CLEAN)
 		status = EXIT_ERROR;
 
-	/* Advisories: advisories/osv and advisories/cve (KEV, EPSS and end-of-life
-	 * data in advisories/ are read once their importers land). */
+	/* Advisories: the whole advisories/ folder (OSV, CVE JSON 5, KEV, EPSS,
+	 * end-of-life data). */
 	unsigned adv_ok = 0, adv_failed = 0;
 	if (collected == 0) {
-		char *osv = join(dir, "advisories/osv"), *cve = join(dir, "advisories/cve");
-		char *adirs[2];
-		int nadv = 0;
-		if (is_dir(osv))
-			adirs[nadv++] = osv;
-		if (is_dir(cve))
-			adirs[nadv++] = cve;
-		if (nadv && cli_import_advisories(c, s, nadv, adirs, KB_ADV_FMT_AUTO, &adv_ok, &adv_failed) != EXIT_CLEAN)
+		char *adir = join(dir, "advisories");
+		if (is_dir(adir) && cli_import_advisories(c, s, 1, &adir, KB_ADV_FMT_AUTO, &adv_ok, &adv_failed) != EXIT_CLEAN)
 			status = EXIT_ERROR;
-		free(osv);
-		free(cve);
+		free(adir);
 	}
 
 	kb_error err;
@@ -384,7 +377,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 	bool exposed = false;
 	if (r == 0 && adv_ok) {
 		cli_heading(c, "Exposure: what is affected or exposed, and what to move to");
-		kb_exposure_filter ef = { 0 };
+		kb_exposure_filter ef = { .today = getenv("KOBAN_TODAY") };
 		if (cli_exposure_report(c, s, &ef, &exposed) < 0)
 			status = EXIT_ERROR;
 	}

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TABLE_MAX_CELL 44 /* display width cap for one cell on a terminal */
+#define TABLE_MAX_CELL 52 /* display width cap for one cell on a terminal */
 
 struct table {
 	cli *c;
@@ -238,8 +238,8 @@ void table_end(table *t)
 			for (size_t r = 0; r < t->nrows; r++) {
 				const char *s = t->cells[r * (size_t)t->ncols + (size_t)i];
 				size_t cw = width(s && *s ? s : "-");
-				if (cw > TABLE_MAX_CELL)
-					cw = TABLE_MAX_CELL;
+				if (cw > TABLE_MAX_CELL && i + 1 < t->ncols)
+					cw = TABLE_MAX_CELL; /* the last column is never cut: nothing follows it */
 				if (cw > w[i])
 					w[i] = cw;
 			}

@@ -11,6 +11,7 @@
  * affected.
  */
 #include "koban/exposure.h"
+#include "koban/feeds.h"
 #include "util-buf.h"
 #include "util-str.h"
 
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define KB_EXPOSURE_MAX_ENTRIES 4096 /* affected entries naming one product or package */
 
@@ -55,8 +57,35 @@ struct run {
 	kb_error *err;
 	const kb_asset *asset;
 	kb_buf ids;
+	char today[16];
 	int r;
 };
+
+/* The highest fix any entry names on `cycle`'s branch, or NULL. */
+static const char *fix_on_cycle(const kb_advisory_affected *const *entries, size_t n, const char *cycle)
+{
+	const char *best = NULL;
+	size_t cl = strlen(cycle);
+	for (size_t i = 0; i < n; i++) {
+		const kb_affected *m = &entries[i]->match;
+		for (size_t r = 0; r < m->n_ranges; r++) {
+			const kb_range *rg = &m->ranges[r];
+			bool on = false;
+			for (size_t e = 0; e < rg->n_events; e++) {
+				const kb_range_event *ev = &rg->events[e];
+				if (ev->kind == KB_EVENT_INTRODUCED)
+					on = strncmp(ev->version, cycle, cl) == 0 &&
+					     (ev->version[cl] == '.' || ev->version[cl] == '\0');
+				else if (on && ev->kind == KB_EVENT_FIXED) {
+					int d = 1;
+					if (!best || (kb_version_cmp(m->scheme, ev->version, best, &d) == 0 && d > 0))
+						best = ev->version;
+				}
+			}
+		}
+	}
+	return best;
+}
 
 static bool same_eco(const char *a, const char *b)
 {
@@ -66,7 +95,7 @@ static bool same_eco(const char *a, const char *b)
 
 /* Evaluate one product or package and report it. */
 static int judge(struct run *ru, bool product, const char *k1, const char *k2, const char *version,
-                 const char *modules)
+                 const char *modules, const char *purl)
 {
 	kb_advisory **advs = NULL;
 	size_t nadv = 0;
@@ -111,6 +140,42 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 			if (sev_rank(owner[i]->severity) > sev_rank(sev))
 				sev = owner[i]->severity;
 		}
+		/* KEV and EPSS for the CVEs behind the verdict */
+		const char *kev = NULL;
+		char kev_buf[16] = "";
+		double epss = 0;
+		last = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (st[i] != worst || owner[i] == last)
+				continue;
+			last = owner[i];
+			for (size_t k = 0; k <= owner[i]->n_aliases; k++) {
+				const char *id = k == 0 ? owner[i]->id : owner[i]->aliases[k - 1];
+				if (strncmp(id, "CVE-", 4) != 0)
+					continue;
+				kb_kev_entry ke;
+				if (!kev && kb_kev_lookup(ru->s, id, &ke, NULL) == 0) {
+					snprintf(kev_buf, sizeof kev_buf, "%s", ke.date_added);
+					kev = kev_buf;
+				}
+				double e = 0, pct = 0;
+				if (kb_epss_lookup(ru->s, id, &e, &pct, NULL) == 0 && e > epss)
+					epss = e;
+			}
+		}
+		/* end of life, and the lowest safe version on a supported branch */
+		kb_eol_info eol;
+		bool have_eol = version && *version &&
+		                kb_eol_lookup(ru->s, product ? k2 : (purl ? purl : k2), version, ru->today, &eol, NULL) == 0;
+		const char *sup_move = NULL;
+		if (have_eol && eol.eol && eol.next_cycle[0]) {
+			sup_move = fix_on_cycle(entries, n, eol.next_cycle);
+			if (!sup_move && eol.next_latest[0])
+				sup_move = eol.next_latest;
+			const char *again = NULL;
+			if (sup_move && kb_exposure_move_to(entries, n, sup_move, modules, &again, NULL, NULL) == 0 && again)
+				sup_move = again; /* that version is itself affected: the fix above it */
+		}
 		kb_finding fd = {
 			.asset = ru->asset,
 			.product = product,
@@ -122,6 +187,14 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 			.fixable = fixable,
 			.advisories = kb_buf_str(&ru->ids),
 			.severity = sev,
+			.kev_added = kev,
+			.epss = epss,
+			.cycle = have_eol ? eol.cycle : NULL,
+			.eol = have_eol && eol.eol,
+			.eol_from = have_eol && eol.eol_from[0] ? eol.eol_from : NULL,
+			.supported_cycle = have_eol && eol.eol && eol.next_cycle[0] ? eol.next_cycle : NULL,
+			.supported_move = sup_move,
+			.supported_until = have_eol && eol.eol && eol.next_eol[0] ? eol.next_eol : NULL,
 		};
 		r = ru->cb(&fd, ru->ctx);
 	}
@@ -171,7 +244,7 @@ static int on_component(const kb_component *c, void *ctx)
 	struct comp_ctx *cc = ctx;
 	if (!c->ecosystem || !*c->ecosystem || seen_add(&cc->seen, c->ecosystem, c->name, c->version))
 		return 0;
-	return judge(cc->ru, false, c->ecosystem, c->name, c->version, NULL);
+	return judge(cc->ru, false, c->ecosystem, c->name, c->version, NULL, c->purl);
 }
 
 static int on_asset(const kb_asset *a, void *ctx)
@@ -183,7 +256,7 @@ static int on_asset(const kb_asset *a, void *ctx)
 	int r = 0;
 	if (a->field[KB_AF_VENDOR] && a->field[KB_AF_PRODUCT])
 		r = judge(ru, true, a->field[KB_AF_VENDOR], a->field[KB_AF_PRODUCT], a->field[KB_AF_VERSION],
-		          a->field[KB_AF_MODULES]);
+		          a->field[KB_AF_MODULES], NULL);
 	if (r == 0 && a->n_components) {
 		struct comp_ctx cc = { .ru = ru };
 		r = kb_ledger_components(ru->s, a->id, on_component, &cc, ru->err);
@@ -199,6 +272,14 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 	kb_exposure_filter none = { 0 };
 	struct run ru = { .s = s, .f = f ? f : &none, .cb = cb, .ctx = ctx, .err = err };
 	kb_buf_init(&ru.ids, 65536);
+	if (ru.f->today) {
+		snprintf(ru.today, sizeof ru.today, "%s", ru.f->today);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(ru.today, sizeof ru.today, "%Y-%m-%d", &tm);
+	}
 	kb_asset_filter af = { .category = ru.f->category };
 	int r = kb_ledger_assets(s, &af, on_asset, &ru, err);
 	kb_buf_free(&ru.ids);

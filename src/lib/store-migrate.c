@@ -88,6 +88,37 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (k1, k2, doc_id)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX advisory_key_doc ON advisory_key(doc_id);",
+	/* 3: the feeds that rank and date findings: CISA KEV, FIRST EPSS and
+	 * endoflife.date release cycles, each row with its source and import time.
+	 * eol_name maps the names a product is known by (its slug, label,
+	 * aliases, and purls without version) to it, lower-cased. */
+	"CREATE TABLE kev ("
+	"  cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT,"
+	"  date_added TEXT, due_date TEXT, ransomware TEXT,"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+	");"
+	"CREATE TABLE epss ("
+	"  cve TEXT PRIMARY KEY, epss REAL NOT NULL, percentile REAL NOT NULL, score_date TEXT,"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+	");"
+	"CREATE TABLE eol_product ("
+	"  product TEXT PRIMARY KEY, label TEXT,"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+	");"
+	"CREATE TABLE eol_name ("
+	"  name TEXT NOT NULL,"
+	"  product TEXT NOT NULL REFERENCES eol_product(product) ON DELETE CASCADE,"
+	"  PRIMARY KEY (name, product)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE eol_cycle ("
+	"  product TEXT NOT NULL REFERENCES eol_product(product) ON DELETE CASCADE,"
+	"  cycle TEXT NOT NULL, release_date TEXT, eol_from TEXT, is_eol INTEGER NOT NULL DEFAULT 0,"
+	"  latest TEXT,"
+	"  PRIMARY KEY (product, cycle)"
+	") WITHOUT ROWID;",
 };
 
 int kb_store_schema_latest(void)

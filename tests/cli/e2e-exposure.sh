@@ -35,6 +35,17 @@ check 'row hr-tomcat-01.acme.example "log4j-core 2.12.2 .*affected .*2.12.4"' "l
 check 'row reports-tomcat-01.acme.example "log4j-core 2.3.1 .*affected .*2.3.2"' "log4j 2.3.1 -> 2.3.2"
 check '! grep -q "log4j-core 2.17.1" out' "log4j 2.17.1 is not listed"
 
+# KEV and end-of-life data: the rest of acme's advisories folder
+"$KOBAN" advisories import "$A/advisories" >imp 2>err
+check 'grep -q "^12 advisories imported, 0 failed" imp' "whole folder with KEV, EPSS, end-of-life: $(cat imp err)"
+KOBAN_TODAY=2026-11-22 "$KOBAN" exposure >out
+check 'row bigip-int-01.acme.example "affected + end-of-life .*15.1.10.8 .*15.1 is end-of-life since 2024-12-31: move to 17.1.3 on 17.1"' "15.1 end-of-life with the supported branch"
+check 'row bigip-dmz-03.acme.example "16.1.4.1 .*affected + end-of-life .*16.1.6.1"' "16.1 end-of-life"
+check 'row bigip-lab-ve-01.acme.example "unknown: branch never evaluated + end-of-life"' "17.0 never evaluated and end-of-life"
+check 'row bigip-vpn-ve-01.acme.example "17.5.0 .*known exploited (CISA KEV 2026-03-27)"' "KEV named"
+KOBAN_TODAY=2024-06-01 "$KOBAN" exposure >out
+check 'row bigip-int-01.acme.example "BIG-IP 15.1.10.2  *affected  "' "end-of-life follows the date"
+
 "$KOBAN" exposure --all >out
 check 'row bigip-cloud-ve-01.acme.example "BIG-IP 17.5.1.3 .*fixed"' "--all shows fixed"
 "$KOBAN" exposure --category client >out
