@@ -6,7 +6,7 @@ KOBAN = $(BUILD)/src/cli/koban
 
 # Debian packages koban builds and tests with.
 DEPS = gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev libyajl-dev \
-       libcsv-dev libcmocka-dev sqlite3 dpkg-dev python3
+       libcsv-dev libexpat1-dev libcmocka-dev sqlite3 dpkg-dev python3
 # Extra for `make fuzz` (libFuzzer) and `make bench`.
 FUZZ_DEPS = clang libclang-rt-14-dev
 BENCH_DEPS = sqlite3 time python3

@@ -139,6 +139,8 @@ int kb_ledger_count_by(kb_store *s, kb_asset_field f, kb_count_cb cb, void *ctx,
  * asset name and address. */
 typedef int (*kb_asset_interface_cb)(const kb_asset *a, const kb_interface *i, void *ctx);
 int kb_ledger_public_management(kb_store *s, kb_asset_interface_cb cb, void *ctx, kb_error *err);
+/* Every management interface, public or not, with its asset. */
+int kb_ledger_management(kb_store *s, kb_asset_interface_cb cb, void *ctx, kb_error *err);
 
 /* ---- writing ---------------------------------------------------------------- */
 

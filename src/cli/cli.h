@@ -37,6 +37,7 @@ int cmd_ledger(cli *c, int argc, char **argv);
 int cmd_triage(cli *c, int argc, char **argv);
 int cmd_advisories(cli *c, int argc, char **argv);
 int cmd_exposure(cli *c, int argc, char **argv);
+int cmd_scans(cli *c, int argc, char **argv);
 
 /* Messages on stderr, "koban: error: ..." */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "exposure-cli.h"
 #include "koban/exposure.h"
+#include "koban/netscan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct rows {
 	struct row *r;
 	size_t n, cap;
 	bool findings;
+	kb_store *s;
 	const kb_exposure_filter *f;
 	char *category; /* the filter's category, normalised */
 };
@@ -112,6 +114,19 @@ static int on_public_mgmt(const kb_asset *a, const kb_interface *i, void *ctx)
 		return 0;
 	if (rs->category && strcmp(rs->category, a->field[KB_AF_CATEGORY]) != 0)
 		return 0;
+	bool outside = false;
+	char scan[300] = "";
+	if (i->port)
+		kb_netscan_open_outside(rs->s, i->address, i->port, i->protocol, &outside, scan, sizeof scan, NULL);
+	if (i->exposure != KB_EXPOSURE_PUBLIC && !outside)
+		return 0;
+	char why[512];
+	snprintf(why, sizeof why, "%s%s%s%s",
+	         i->exposure != KB_EXPOSURE_PUBLIC ? ""
+	         : i->exposure_given                ? "marked public in the ledger"
+	                                            : "public address",
+	         outside && i->exposure == KB_EXPOSURE_PUBLIC ? "; " : "", outside ? "seen open from outside: " : "",
+	         outside ? scan : "");
 	char what[512];
 	bool v6 = strchr(i->address, ':') != NULL;
 	if (i->port)
@@ -119,9 +134,8 @@ static int on_public_mgmt(const kb_asset *a, const kb_interface *i, void *ctx)
 		         i->protocol);
 	else
 		snprintf(what, sizeof what, "management %s", i->address);
-	const char *cells[7] = { a->field[KB_AF_NAME], owner_of(a), what, "exposed", NULL, NULL,
-		                 i->exposure_given ? "marked public in the ledger" : "public address" };
-	add(rs, 0, cells);
+	const char *cells[7] = { a->field[KB_AF_NAME], owner_of(a), what, "exposed", NULL, NULL, why };
+	add(rs, outside ? 0 : 1, cells); /* seen open from outside first */
 	rs->findings = true;
 	return 0;
 }
@@ -142,10 +156,11 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 	kb_error_clear(&err);
 	int r = 0;
 	rs.f = f;
+	rs.s = s;
 	if (f->category && kb_asset_value_normalize(KB_AF_CATEGORY, f->category, &rs.category, &err) < 0)
 		r = KB_EINVAL;
 	if (r == 0)
-		r = kb_ledger_public_management(s, on_public_mgmt, &rs, &err);
+		r = kb_ledger_management(s, on_public_mgmt, &rs, &err);
 	if (r == 0)
 		r = kb_exposure_run(s, f, on_finding, &rs, &err);
 	if (r < 0) {

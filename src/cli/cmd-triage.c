@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "exposure-cli.h"
 #include "import.h"
+#include "koban/netscan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -113,6 +114,9 @@ static char *asset_of(const char *file)
 			return strndup(file, strlen(file) - strlen(sufs[i]));
 	return NULL;
 }
+
+int cli_import_scans(cli *c, kb_store *s, int n, char *const paths[], const kb_vantage *from, unsigned *ok,
+                     unsigned *failed);
 
 /* Returns -1 when a folder held more than TRIAGE_MAX_FILES files (reported). */
 static int collect(const char *dir, struct list *ledger, struct list *sboms)
@@ -311,6 +315,26 @@ int cmd_triage(cli *c, int argc, char **argv)
 		if (is_dir(adir) && cli_import_advisories(c, s, 1, &adir, KB_ADV_FMT_AUTO, &adv_ok, &adv_failed) != EXIT_CLEAN)
 			status = EXIT_ERROR;
 		free(adir);
+		/* Network scans: the .xml files in scans/, run from inside when the name says
+		 * "internal", from outside otherwise. */
+		char *sdir = join(dir, "scans");
+		struct dirent **ents;
+		int ns = is_dir(sdir) ? scandir(sdir, &ents, no_dots, alphasort) : 0;
+		for (int i = 0; i < ns; i++) {
+			if (has_suffix(ents[i]->d_name, ".xml")) {
+				char *p = join(sdir, ents[i]->d_name);
+				kb_vantage v = strstr(ents[i]->d_name, "internal") ? KB_VANTAGE_INTERNAL : KB_VANTAGE_EXTERNAL;
+				cli quiet = *c; /* no per-file lines inside the report */
+				quiet.quiet = true;
+				if (cli_import_scans(&quiet, s, 1, &p, &v, &adv_ok, &adv_failed) != EXIT_CLEAN)
+					status = EXIT_ERROR;
+				free(p);
+			}
+			free(ents[i]);
+		}
+		if (ns > 0)
+			free(ents);
+		free(sdir);
 	}
 
 	kb_error err;
@@ -320,7 +344,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 
 	if (c->fmt == OUT_TABLE && !c->quiet) {
 		printf("koban triage %s\n", dir);
-		printf("imported %u of %u files: %lld systems, %llu interfaces, %llu components, %u advisories%s\n",
+		printf("imported %u of %u files: %lld systems, %llu interfaces, %llu components, %u advisories and scans%s\n",
 		       tot.files + adv_ok, tot.files + tot.failed + adv_ok + adv_failed, (long long)cnt.total,
 		       (unsigned long long)tot.interfaces, (unsigned long long)tot.components, adv_ok,
 		       tot.failed || adv_failed ? " (some files failed: see above)" : "");

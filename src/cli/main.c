@@ -16,6 +16,7 @@ static const verb verbs[] = {
 	{ "ledger", cmd_ledger, "what we run: import, list, show, set, delete, export the ledger" },
 	{ "advisories", cmd_advisories, "import advisories: OSV and CVE JSON 5 files and directories" },
 	{ "exposure", cmd_exposure, "what is affected or exposed, and what each system moves to" },
+	{ "scans", cmd_scans, "import network scans (nmap XML) run from outside or inside" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 

@@ -217,15 +217,15 @@ int kb_ledger_count_by(kb_store *s, kb_asset_field f, kb_count_cb cb, void *ctx,
 	return r;
 }
 
-int kb_ledger_public_management(kb_store *s, kb_asset_interface_cb cb, void *ctx, kb_error *err)
+static int management(kb_store *s, bool public_only, kb_asset_interface_cb cb, void *ctx, kb_error *err)
 {
 	char sql[2048];
 	snprintf(sql, sizeof sql,
 	         "SELECT %s, " IFACE_COLS
 	         " FROM interface i JOIN asset a ON a.id = i.asset_id"
-	         " WHERE i.role = 'management' AND i.exposure = 'public'"
+	         " WHERE i.role = 'management'%s"
 	         " ORDER BY a.name, i.address, i.port, i.protocol",
-	         asset_cols);
+	         asset_cols, public_only ? " AND i.exposure = 'public'" : "");
 	sqlite3_stmt *st;
 	int r = kb_store_prepare(s, sql, &st, err);
 	if (r < 0)
@@ -244,4 +244,14 @@ int kb_ledger_public_management(kb_store *s, kb_asset_interface_cb cb, void *ctx
 		r = kb_store_fail(s, err, "read interfaces");
 	sqlite3_finalize(st);
 	return r;
+}
+
+int kb_ledger_public_management(kb_store *s, kb_asset_interface_cb cb, void *ctx, kb_error *err)
+{
+	return management(s, true, cb, ctx, err);
+}
+
+int kb_ledger_management(kb_store *s, kb_asset_interface_cb cb, void *ctx, kb_error *err)
+{
+	return management(s, false, cb, ctx, err);
 }

@@ -119,6 +119,15 @@ static const char *const migrations[] = {
 	"  latest TEXT,"
 	"  PRIMARY KEY (product, cycle)"
 	") WITHOUT ROWID;",
+	/* 4: ports seen by network scans (nmap XML), from outside or inside. */
+	"CREATE TABLE scan_port ("
+	"  address TEXT NOT NULL, port INTEGER NOT NULL, protocol TEXT NOT NULL,"
+	"  vantage TEXT NOT NULL CHECK (vantage IN ('external','internal')),"
+	"  state TEXT NOT NULL, service TEXT, product TEXT, scanned TEXT,"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  PRIMARY KEY (address, port, protocol, vantage)"
+	") WITHOUT ROWID;",
 };
 
 int kb_store_schema_latest(void)

@@ -43,6 +43,13 @@ check 'row bigip-int-01.acme.example "affected + end-of-life .*15.1.10.8 .*15.1 
 check 'row bigip-dmz-03.acme.example "16.1.4.1 .*affected + end-of-life .*16.1.6.1"' "16.1 end-of-life"
 check 'row bigip-lab-ve-01.acme.example "unknown: branch never evaluated + end-of-life"' "17.0 never evaluated and end-of-life"
 check 'row bigip-vpn-ve-01.acme.example "17.5.0 .*known exploited (CISA KEV 2026-03-27)"' "KEV named"
+# a management port seen open from outside comes first
+"$KOBAN" scans import --from external "$A/scans/external-2026-11-20.xml" >imp
+check 'grep -q "external scan, 12 hosts" imp' "scan imported"
+KOBAN_TODAY=2026-11-22 "$KOBAN" exposure >out
+check 'head -2 out | tail -1 | grep -q "^bigip-dmz-03.acme.example .*management 198.51.100.20:443/tcp .*exposed .*seen open from outside: external-2026-11-20.xml"' "the interface seen open from outside is first"
+"$KOBAN" scans import external.xml 2>err
+check '[ $? = 2 ] && grep -q "from external or --from internal" err' "--from is required"
 KOBAN_TODAY=2024-06-01 "$KOBAN" exposure >out
 check 'row bigip-int-01.acme.example "BIG-IP 15.1.10.2  *affected  "' "end-of-life follows the date"
 
