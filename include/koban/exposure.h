@@ -35,6 +35,7 @@ typedef enum kb_fstatus {
 	KB_FS_UNKNOWN_NOT_EVALUATED,
 	KB_FS_UNKNOWN_NEWER,
 	KB_FS_UNKNOWN_NO_VERSION,
+	KB_FS_UNKNOWN_BAD_VERSION, /* the version is not valid in the advisory's scheme */
 } kb_fstatus;
 
 /* "affected", "fixed", "not affected", "unknown: branch never evaluated",
@@ -93,6 +94,9 @@ typedef struct kb_exposure_filter {
 	const char *category;       /* asset category, or NULL */
 	bool all;                   /* also "fixed" and "not affected" verdicts */
 	const char *today;          /* YYYY-MM-DD for end-of-life dates; NULL: the current UTC date */
+	const char *advisory;       /* only this advisory (its id or an alias): the verdicts it alone gives */
+	bool kev;                   /* only verdicts behind which stands a known-exploited CVE */
+	bool eol;                   /* only verdicts on an end-of-life cycle */
 } kb_exposure_filter;
 
 /* Evaluate every asset of the ledger (filtered) against the stored

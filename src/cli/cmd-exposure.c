@@ -14,7 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char usage_exposure[] = "koban exposure [--asset NAME] [--category C] [--all]";
+static const char usage_exposure[] =
+	"koban exposure [--asset NAME] [--category C] [--advisory ID] [--kev] [--eol] [--all]";
 
 struct row {
 	int prio;        /* lower first */
@@ -159,7 +160,8 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 	rs.s = s;
 	if (f->category && kb_asset_value_normalize(KB_AF_CATEGORY, f->category, &rs.category, &err) < 0)
 		r = KB_EINVAL;
-	if (r == 0)
+	/* exposed interfaces belong to no advisory, KEV entry or cycle: a filter on those leaves them out */
+	if (r == 0 && !f->advisory && !f->kev && !f->eol)
 		r = kb_ledger_management(s, on_public_mgmt, &rs, &err);
 	if (r == 0)
 		r = kb_exposure_run(s, f, on_finding, &rs, &err);
@@ -187,6 +189,13 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 	return r;
 }
 
+static int noop_asset(const kb_asset *a, void *ctx)
+{
+	(void)a;
+	(void)ctx;
+	return 0;
+}
+
 int cmd_exposure(cli *c, int argc, char **argv)
 {
 	kb_exposure_filter f = { .today = getenv("KOBAN_TODAY") };
@@ -196,6 +205,12 @@ int cmd_exposure(cli *c, int argc, char **argv)
 			f.asset = v;
 		else if (opt_value(argc, argv, &i, "--category", &v))
 			f.category = v;
+		else if (opt_value(argc, argv, &i, "--advisory", &v))
+			f.advisory = v;
+		else if (strcmp(argv[i], "--kev") == 0)
+			f.kev = true;
+		else if (strcmp(argv[i], "--eol") == 0)
+			f.eol = true;
 		else if (strcmp(argv[i], "--all") == 0)
 			f.all = true;
 		else {
@@ -206,6 +221,13 @@ int cmd_exposure(cli *c, int argc, char **argv)
 	kb_store *s;
 	if (cli_open_store(c, false, &s) < 0)
 		return EXIT_ERROR;
+	kb_error aerr;
+	kb_error_clear(&aerr);
+	if (f.asset && kb_ledger_asset(s, f.asset, noop_asset, NULL, &aerr) < 0) {
+		cli_report(&aerr);
+		kb_store_close(s);
+		return EXIT_ERROR;
+	}
 	bool findings = false;
 	int r = cli_exposure_report(c, s, &f, &findings);
 	kb_store_close(s);

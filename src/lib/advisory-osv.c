@@ -185,7 +185,7 @@ int kb_advisory_parse_osv(const char *name, const void *data, size_t len, kb_adv
 			const char *type = json_is_string(t) ? json_string_value(t) : NULL;
 			const char *score = json_is_string(sc) ? json_string_value(sc) : NULL;
 			if (type && score && strncmp(type, "CVSS_V", 6) == 0 &&
-			    (!a->cvss_vector || strcmp(type, "CVSS_V4") != 0))
+			    (!a->cvss_vector || strcmp(type, "CVSS_V4") == 0)) /* v4 first, as for CVE records */
 				a->cvss_vector = score;
 		}
 	}

@@ -30,6 +30,7 @@ static int rank(kb_fstatus s)
 	case KB_FS_UNKNOWN_NOT_EVALUATED: return 5;
 	case KB_FS_UNKNOWN_NEWER: return 4;
 	case KB_FS_UNKNOWN_NO_VERSION: return 3;
+	case KB_FS_UNKNOWN_BAD_VERSION: return 3;
 	case KB_FS_FIXED: return 2;
 	case KB_FS_NOT_AFFECTED: break;
 	}
@@ -93,6 +94,17 @@ static bool same_eco(const char *a, const char *b)
 	return na == nb && strncasecmp(a, b, na) == 0;
 }
 
+/* Is the advisory `id`, or does it have `id` as an alias? */
+static bool names(const kb_advisory *a, const char *id)
+{
+	if (strcasecmp(a->id, id) == 0)
+		return true;
+	for (size_t i = 0; i < a->n_aliases; i++)
+		if (strcasecmp(a->aliases[i], id) == 0)
+			return true;
+	return false;
+}
+
 /* Evaluate one product or package and report it. */
 static int judge(struct run *ru, bool product, const char *k1, const char *k2, const char *version,
                  const char *modules, const char *purl)
@@ -106,12 +118,14 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 	const kb_advisory *owner[KB_EXPOSURE_MAX_ENTRIES];
 	size_t n = 0;
 	for (size_t i = 0; i < nadv; i++)
-		for (size_t j = 0; j < advs[i]->n_affected && n < KB_EXPOSURE_MAX_ENTRIES; j++) {
+		for (size_t j = 0; !advs[i]->withdrawn && j < advs[i]->n_affected && n < KB_EXPOSURE_MAX_ENTRIES; j++) {
 			const kb_advisory_affected *af = &advs[i]->affected[j];
 			bool hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
 			                      strcasecmp(af->product, k2) == 0)
 			                   : (af->ecosystem && af->package && same_eco(af->ecosystem, k1) &&
 			                      strcasecmp(af->package, k2) == 0);
+			if (hit && ru->f->advisory && !names(advs[i], ru->f->advisory))
+				hit = false;
 			if (hit) {
 				entries[n] = af;
 				owner[n++] = advs[i];
@@ -196,7 +210,8 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 			.supported_move = sup_move,
 			.supported_until = have_eol && eol.eol && eol.next_eol[0] ? eol.next_eol : NULL,
 		};
-		r = ru->cb(&fd, ru->ctx);
+		if ((!ru->f->kev || fd.kev_added) && (!ru->f->eol || fd.eol))
+			r = ru->cb(&fd, ru->ctx);
 	}
 	kb_advisory_list_free(advs, nadv);
 	return r;

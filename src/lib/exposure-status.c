@@ -17,6 +17,7 @@ const char *kb_fstatus_name(kb_fstatus s)
 	case KB_FS_UNKNOWN_NOT_EVALUATED: return "unknown: branch never evaluated";
 	case KB_FS_UNKNOWN_NEWER: return "unknown: newer than the advisory";
 	case KB_FS_UNKNOWN_NO_VERSION: return "unknown: no version";
+	case KB_FS_UNKNOWN_BAD_VERSION: return "unknown: version not readable";
 	}
 	return "unknown";
 }
@@ -52,12 +53,13 @@ static bool on_covered_branch(const kb_affected *m, const char *v)
 			const kb_range_event *ev = &rg->events[e];
 			if (ev->kind != KB_EVENT_INTRODUCED)
 				continue;
+			int d = 1;
 			if (m->scheme == KB_VS_INTDOT) {
-				if (same_branch(ev->version, v))
+				/* on the range's branch, and not before the range starts */
+				if (same_branch(ev->version, v) && kb_version_cmp(KB_VS_INTDOT, v, ev->version, &d) == 0 && d >= 0)
 					return true;
 				continue;
 			}
-			int d = 1;
 			if (strcmp(ev->version, "0") == 0 ||
 			    (kb_version_cmp(rg->type == KB_RANGE_SEMVER ? KB_VS_SEMVER : m->scheme, v, ev->version, &d) == 0 &&
 			     d >= 0))
@@ -92,14 +94,21 @@ int kb_exposure_status(const kb_advisory_affected *af, const char *version, cons
 		int r = kb_range_eval(&af->match, version, &in, err);
 		if (r == 0)
 			r = kb_range_eval(&af->unaffected, version, &un, err);
+		if (r == KB_EINVAL || r == KB_ELIMIT) {
+			/* "1.0" is no SemVer version: say so for this advisory, do not stop */
+			*ret_status = KB_FS_UNKNOWN_BAD_VERSION;
+			if (ret_fix)
+				*ret_fix = NULL;
+			return 0;
+		}
 		if (r < 0)
 			return r;
 		bool covered = on_covered_branch(&af->match, version);
-		if (in.affected) {
+		if (un.affected) { /* a version the advisory marks unaffected, even inside a range */
+			st = covered ? KB_FS_FIXED : KB_FS_NOT_AFFECTED;
+		} else if (in.affected) {
 			st = KB_FS_AFFECTED;
 			fix = in.fixed;
-		} else if (un.affected) {
-			st = covered ? KB_FS_FIXED : KB_FS_NOT_AFFECTED;
 		} else if (af->default_status == KB_VSTATUS_AFFECTED) {
 			st = KB_FS_AFFECTED;
 		} else if (af->default_status == KB_VSTATUS_UNKNOWN) {

@@ -165,12 +165,37 @@ static void test_recheck(void **state)
 	assert_false(fixable); /* 1.7 is hit by C, which names no fix */
 }
 
+static void test_edges(void **state)
+{
+	(void)state;
+	/* a CVE record: 17.1.2 <= v < 17.1.4 affected, 17.1.3 listed unaffected, default unknown */
+	static const kb_range_event ev[] = { { KB_EVENT_INTRODUCED, "17.1.2" }, { KB_EVENT_FIXED, "17.1.4" } };
+	static const kb_range rg = { KB_RANGE_ECOSYSTEM, ev, 2 };
+	static const char *const unaff[] = { "17.1.3" };
+	kb_advisory_affected af = { .match = { KB_VS_INTDOT, &rg, 1, NULL, 0 },
+		                    .unaffected = { KB_VS_INTDOT, NULL, 0, unaff, 1 },
+		                    .default_status = KB_VSTATUS_UNKNOWN };
+	assert_int_equal(status(&af, "17.1.2", NULL), KB_FS_AFFECTED);
+	assert_int_equal(status(&af, "17.1.3", NULL), KB_FS_FIXED);              /* listed unaffected wins */
+	assert_int_equal(status(&af, "17.1.1", NULL), KB_FS_UNKNOWN_NOT_EVALUATED); /* before the range */
+	assert_int_equal(status(&af, "17.1.4", NULL), KB_FS_FIXED);
+	/* a version the scheme cannot read is a verdict, not a failure */
+	static const kb_range_event sev[] = { { KB_EVENT_INTRODUCED, "1.0.0" }, { KB_EVENT_FIXED, "1.3.0" } };
+	static const kb_range srg = { KB_RANGE_SEMVER, sev, 2 };
+	kb_advisory_affected sa = { .match = { KB_VS_SEMVER, &srg, 1, NULL, 0 } };
+	assert_int_equal(status(&sa, "1.0", NULL), KB_FS_UNKNOWN_BAD_VERSION);
+	assert_string_equal(kb_fstatus_name(KB_FS_UNKNOWN_BAD_VERSION), "unknown: version not readable");
+	const kb_advisory_affected *one[] = { &sa };
+	expect_move(one, 1, "1.0", NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_big_ip),
 		cmocka_unit_test(test_log4j),
 		cmocka_unit_test(test_recheck),
+		cmocka_unit_test(test_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
