@@ -36,6 +36,7 @@ typedef enum kb_fstatus {
 	KB_FS_UNKNOWN_NEWER,
 	KB_FS_UNKNOWN_NO_VERSION,
 	KB_FS_UNKNOWN_BAD_VERSION, /* the version is not valid in the advisory's scheme */
+	KB_FS_NOT_AFFECTED_VEX,    /* an OpenVEX statement says not_affected (hidden unless asked) */
 } kb_fstatus;
 
 /* "affected", "fixed", "not affected", "unknown: branch never evaluated",
@@ -85,6 +86,7 @@ typedef struct kb_finding {
 	const char *supported_cycle;/* the lowest supported cycle above, or NULL */
 	const char *supported_move; /* the lowest safe version on it, or NULL */
 	const char *supported_until;/* when that cycle ends, or NULL */
+	const char *vex;            /* the VEX justification when status is not affected (VEX), or NULL */
 } kb_finding;
 
 typedef int (*kb_finding_cb)(const kb_finding *f, void *ctx);

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-typedef enum kb_feed { KB_FEED_AUTO = 0, KB_FEED_KEV, KB_FEED_EPSS, KB_FEED_EOL } kb_feed;
+typedef enum kb_feed { KB_FEED_AUTO = 0, KB_FEED_KEV, KB_FEED_EPSS, KB_FEED_EOL, KB_FEED_VEX } kb_feed;
 
 #define KB_FEED_MAX_BYTES (256u << 20) /* one feed file */
 
@@ -28,9 +28,9 @@ typedef struct kb_feed_stats {
 
 /* Import one feed file, detected by content (KEV: "vulnerabilities" with
  * "cveID"; EPSS: a "#model_version" line or a "cve,epss,percentile" header;
- * end-of-life: "result" with "releases"). Errors are located (line:column
- * for syntax, the JSON path or the CSV line otherwise); nothing is kept from
- * a failed file. */
+ * end-of-life: "result" with "releases"; OpenVEX: an openvex.dev "@context"
+ * with "statements"). Errors are located (line:column for syntax, the JSON
+ * path or the CSV line otherwise); nothing is kept from a failed file. */
 int kb_feed_import_file(kb_store *s, const char *path, kb_feed_stats *ret, kb_error *err);
 const char *kb_feed_name(kb_feed f);
 /* Is this file one of the feeds? (a cheap look at its start) */
@@ -65,6 +65,19 @@ typedef struct kb_eol_info {
  * of the version at a '.' boundary. KB_ENOTFOUND when the product or cycle is
  * unknown. */
 int kb_eol_lookup(kb_store *s, const char *name, const char *version, const char *today, kb_eol_info *ret,
+                  kb_error *err);
+
+typedef struct kb_vex_statement {
+	char status[24];         /* not_affected, affected, fixed, under_investigation */
+	char justification[64];
+	char impact[256];
+	char source[256];
+} kb_vex_statement;
+
+/* The VEX statement about `vulnerability` in `product` (a purl, tried with
+ * and then without its version; an asset name; or "ASSET#PURL" for a
+ * subcomponent of a product); KB_ENOTFOUND when none. */
+int kb_vex_lookup(kb_store *s, const char *vulnerability, const char *product, kb_vex_statement *ret,
                   kb_error *err);
 
 #ifdef __cplusplus

@@ -100,8 +100,10 @@ static int on_finding(const kb_finding *f, void *ctx)
 		prio = 5;
 	else if (f->eol && f->status != KB_FS_FIXED && f->status != KB_FS_NOT_AFFECTED && prio > 20)
 		prio = 20;
-	if (f->status == KB_FS_NOT_AFFECTED)
+	if (f->status == KB_FS_NOT_AFFECTED || f->status == KB_FS_NOT_AFFECTED_VEX)
 		prio = 50;
+	if (f->vex && w < sizeof why)
+		snprintf(why + w, sizeof why - w, "; VEX: %s", f->vex);
 	add(rs, prio, cells);
 	if (f->status == KB_FS_AFFECTED)
 		rs->findings = true;

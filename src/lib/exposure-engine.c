@@ -12,6 +12,7 @@
  */
 #include "koban/exposure.h"
 #include "koban/feeds.h"
+
 #include "util-buf.h"
 #include "util-str.h"
 
@@ -31,6 +32,7 @@ static int rank(kb_fstatus s)
 	case KB_FS_UNKNOWN_NEWER: return 4;
 	case KB_FS_UNKNOWN_NO_VERSION: return 3;
 	case KB_FS_UNKNOWN_BAD_VERSION: return 3;
+	case KB_FS_NOT_AFFECTED_VEX: return 1;
 	case KB_FS_FIXED: return 2;
 	case KB_FS_NOT_AFFECTED: break;
 	}
@@ -133,15 +135,40 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 		}
 	kb_fstatus worst = KB_FS_NOT_AFFECTED;
 	kb_fstatus st[KB_EXPOSURE_MAX_ENTRIES];
+	const kb_advisory_affected *live[KB_EXPOSURE_MAX_ENTRIES]; /* entries no VEX statement sets aside */
+	size_t nlive = 0;
+	char vex_why[320] = "";
 	for (size_t i = 0; i < n && r == 0; i++) {
 		r = kb_exposure_status(entries[i], version, modules, &st[i], NULL, ru->err);
+		/* OpenVEX: what the vendor or the team says of this vulnerability here */
+		for (size_t k = 0; r == 0 && k <= owner[i]->n_aliases && st[i] != KB_FS_NOT_AFFECTED_VEX; k++) {
+			const char *id = k == 0 ? owner[i]->id : owner[i]->aliases[k - 1];
+			kb_vex_statement vx;
+			char scoped[600];
+			snprintf(scoped, sizeof scoped, "%s#%s", ru->asset->field[KB_AF_NAME], purl ? purl : "");
+			bool said = kb_vex_lookup(ru->s, id, ru->asset->field[KB_AF_NAME], &vx, NULL) == 0 ||
+			            (!product && purl && kb_vex_lookup(ru->s, id, scoped, &vx, NULL) == 0) ||
+			            (!product && purl && kb_vex_lookup(ru->s, id, purl, &vx, NULL) == 0);
+			if (!said)
+				continue;
+			if (strcmp(vx.status, "not_affected") == 0) {
+				st[i] = KB_FS_NOT_AFFECTED_VEX;
+				snprintf(vex_why, sizeof vex_why, "%s", vx.justification[0] ? vx.justification : vx.impact);
+			} else if (strcmp(vx.status, "fixed") == 0) {
+				st[i] = KB_FS_FIXED;
+			}
+		}
+		if (r == 0 && st[i] != KB_FS_NOT_AFFECTED_VEX)
+			live[nlive++] = entries[i];
 		if (r == 0 && rank(st[i]) > rank(worst))
 			worst = st[i];
 	}
+	if (r == 0 && n && nlive == 0)
+		worst = KB_FS_NOT_AFFECTED_VEX;
 	const char *move = NULL;
 	bool fixable = true;
-	if (r == 0 && n)
-		r = kb_exposure_move_to(entries, n, version, modules, &move, &fixable, ru->err);
+	if (r == 0 && nlive)
+		r = kb_exposure_move_to(live, nlive, version, modules, &move, &fixable, ru->err);
 	if (r == 0 && n && (ru->f->all || rank(worst) > rank(KB_FS_FIXED))) {
 		kb_buf_reset(&ru->ids);
 		const char *sev = NULL;
@@ -209,6 +236,7 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 			.supported_cycle = have_eol && eol.eol && eol.next_cycle[0] ? eol.next_cycle : NULL,
 			.supported_move = sup_move,
 			.supported_until = have_eol && eol.eol && eol.next_eol[0] ? eol.next_eol : NULL,
+			.vex = worst == KB_FS_NOT_AFFECTED_VEX ? vex_why : NULL,
 		};
 		if ((!ru->f->kev || fd.kev_added) && (!ru->f->eol || fd.eol))
 			r = ru->cb(&fd, ru->ctx);

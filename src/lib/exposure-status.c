@@ -18,6 +18,7 @@ const char *kb_fstatus_name(kb_fstatus s)
 	case KB_FS_UNKNOWN_NEWER: return "unknown: newer than the advisory";
 	case KB_FS_UNKNOWN_NO_VERSION: return "unknown: no version";
 	case KB_FS_UNKNOWN_BAD_VERSION: return "unknown: version not readable";
+	case KB_FS_NOT_AFFECTED_VEX: return "not affected (VEX)";
 	}
 	return "unknown";
 }

@@ -26,6 +26,7 @@ const char *kb_feed_name(kb_feed f)
 	case KB_FEED_KEV: return "kev";
 	case KB_FEED_EPSS: return "epss";
 	case KB_FEED_EOL: return "eol";
+	case KB_FEED_VEX: return "openvex";
 	case KB_FEED_AUTO: break;
 	}
 	return "auto";
@@ -39,6 +40,8 @@ static kb_feed detect(const char *p, size_t n)
 		return KB_FEED_EPSS;
 	if (memmem(p, n, "\"vulnerabilities\"", 17) && memmem(p, n, "\"cveID\"", 7))
 		return KB_FEED_KEV;
+	if (memmem(p, n, "openvex", 7) && memmem(p, n, "\"statements\"", 12))
+		return KB_FEED_VEX;
 	if (memmem(p, n, "\"releases\"", 10) || memmem(p, n, "\"releaseCycle\"", 14) || memmem(p, n, "\"cycle\"", 7))
 		return KB_FEED_EOL;
 	return KB_FEED_AUTO;
@@ -358,6 +361,161 @@ static int import_eol(kb_store *s, const char *path, const char *data, size_t le
 	return r;
 }
 
+/* ---- OpenVEX ---- */
+
+static const char *vex_id(json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_value(v); /* OpenVEX 0.0.x: plain strings */
+	const char *id = jstr(v, "@id");
+	return id ? id : jstr(v, "name");
+}
+
+static int put_vex(kb_store *s, sqlite3_stmt *ins, const char *vuln, const char *product, json_t *stmt,
+                   const char *author, const char *path, kb_feed_stats *st, kb_error *err)
+{
+	char v[256], p[512];
+	snprintf(v, sizeof v, "%s", vuln);
+	snprintf(p, sizeof p, "%s", product);
+	lower(v);
+	lower(p);
+	sqlite3_reset(ins);
+	kb_bind_text(ins, 1, v);
+	kb_bind_text(ins, 2, p);
+	kb_bind_text(ins, 3, jstr(stmt, "status"));
+	kb_bind_text_or_null(ins, 4, jstr(stmt, "justification"));
+	kb_bind_text_or_null(ins, 5, jstr(stmt, "impact_statement"));
+	kb_bind_text_or_null(ins, 6, jstr(stmt, "action_statement"));
+	kb_bind_text_or_null(ins, 7, author);
+	kb_bind_text(ins, 8, path);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		return kb_store_fail(s, err, "store VEX statement");
+	st->rows++;
+	return 0;
+}
+
+static int import_vex(kb_store *s, const char *path, const char *data, size_t len, kb_feed_stats *st,
+                      kb_error *err)
+{
+	json_t *root = NULL;
+	int r = kb_adv_load(path, data, len, "an OpenVEX document", &root, err);
+	if (r < 0)
+		return r;
+	json_t *stmts = json_object_get(root, "statements");
+	const char *author = jstr(root, "author");
+	sqlite3_stmt *ins = NULL;
+	if (!json_is_array(stmts))
+		r = kb_error_set(err, KB_EFORMAT, path, 0, 0, KB_NO_OFFSET, "statements: expected an array");
+	if (r == 0)
+		r = kb_store_prepare(s,
+		                     "INSERT INTO vex(vulnerability, product, status, justification, impact, action, author,"
+		                     " source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		                     " ON CONFLICT(vulnerability, product) DO UPDATE SET status = excluded.status,"
+		                     " justification = excluded.justification, impact = excluded.impact,"
+		                     " action = excluded.action, author = excluded.author, source = excluded.source,"
+		                     " imported = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+		                     &ins, err);
+	static const char *const statuses[] = { "not_affected", "affected", "fixed", "under_investigation" };
+	size_t i;
+	json_t *stmt;
+	json_array_foreach (stmts, i, stmt) {
+		if (r < 0)
+			break;
+		json_t *vul = json_object_get(stmt, "vulnerability");
+		const char *vname = vex_id(vul);
+		const char *status = jstr(stmt, "status");
+		bool known = false;
+		for (size_t k = 0; status && k < 4; k++)
+			known |= strcmp(status, statuses[k]) == 0;
+		json_t *products = json_object_get(stmt, "products");
+		if (!json_is_object(stmt) || !vname || !known || !json_is_array(products)) {
+			r = kb_error_set(err, KB_EINVAL, path, 0, 0, KB_NO_OFFSET,
+			                 "statements[%zu]: expected a vulnerability, products and a status of not_affected, "
+			                 "affected, fixed or under_investigation",
+			                 i);
+			break;
+		}
+		if (strcmp(status, "not_affected") == 0 && !jstr(stmt, "justification") && !jstr(stmt, "impact_statement")) {
+			r = kb_error_set(err, KB_EINVAL, path, 0, 0, KB_NO_OFFSET,
+			                 "statements[%zu]: not_affected needs a justification or an impact_statement", i);
+			break;
+		}
+		/* the vulnerability's name and its aliases, each in every product and subcomponent */
+		const char *names[17];
+		size_t nn = 0;
+		names[nn++] = vname;
+		size_t a;
+		json_t *al;
+		json_array_foreach (json_object_get(vul, "aliases"), a, al)
+			if (nn < 17 && json_is_string(al))
+				names[nn++] = json_string_value(al);
+		size_t j;
+		json_t *prod;
+		json_array_foreach (products, j, prod) {
+			const char *pid = vex_id(prod);
+			for (size_t k = 0; pid && k < nn && r == 0; k++)
+				r = put_vex(s, ins, names[k], pid, stmt, author, path, st, err);
+			size_t q;
+			json_t *sub;
+			/* a subcomponent is scoped to its product: "PRODUCT#SUBCOMPONENT" */
+			json_array_foreach (json_object_get(prod, "subcomponents"), q, sub) {
+				const char *sid = vex_id(sub);
+				char scoped[512];
+				snprintf(scoped, sizeof scoped, "%s#%s", pid ? pid : "", sid ? sid : "");
+				for (size_t k = 0; pid && sid && k < nn && r == 0; k++)
+					r = put_vex(s, ins, names[k], scoped, stmt, author, path, st, err);
+			}
+		}
+	}
+	sqlite3_finalize(ins);
+	json_decref(root);
+	return r;
+}
+
+int kb_vex_lookup(kb_store *s, const char *vulnerability, const char *product, kb_vex_statement *ret,
+                  kb_error *err)
+{
+	if (!vulnerability || !product || !*product)
+		return KB_ENOTFOUND;
+	char v[256], p[512];
+	snprintf(v, sizeof v, "%s", vulnerability);
+	snprintf(p, sizeof p, "%s", product);
+	lower(v);
+	lower(p);
+	sqlite3_stmt *st;
+	int r = kb_store_prepare(s,
+	                         "SELECT status, justification, impact, source FROM vex"
+	                         " WHERE vulnerability = ?1 AND product = ?2",
+	                         &st, err);
+	if (r < 0)
+		return r;
+	r = KB_ENOTFOUND;
+	for (int pass = 0; pass < 2 && r == KB_ENOTFOUND; pass++) {
+		if (pass == 1) { /* the purl without its version: a statement about every version */
+			char *purl = strstr(p, "pkg:"); /* "pkg:..." or "asset#pkg:..." */
+			if (!purl || !strchr(purl, '@'))
+				break;
+			purl[strcspn(purl, "@")] = '\0';
+		}
+		sqlite3_reset(st);
+		kb_bind_text(st, 1, v);
+		kb_bind_text(st, 2, p);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			kb_vex_statement x;
+			memset(&x, 0, sizeof x);
+			snprintf(x.status, sizeof x.status, "%s", kb_column_text(st, 0));
+			snprintf(x.justification, sizeof x.justification, "%s",
+			         kb_column_text(st, 1) ? kb_column_text(st, 1) : "");
+			snprintf(x.impact, sizeof x.impact, "%s", kb_column_text(st, 2) ? kb_column_text(st, 2) : "");
+			snprintf(x.source, sizeof x.source, "%s", kb_column_text(st, 3));
+			*ret = x;
+			r = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 int kb_feed_import_file(kb_store *s, const char *path, kb_feed_stats *ret, kb_error *err)
 {
 	size_t len = 0;
@@ -369,12 +527,14 @@ int kb_feed_import_file(kb_store *s, const char *path, kb_feed_stats *ret, kb_er
 	int r = 0;
 	if (f == KB_FEED_AUTO)
 		r = kb_error_set(err, KB_EFORMAT, path, 1, 1, 0,
-		                 "expected a CISA KEV catalog, an EPSS CSV or endoflife.date product data");
+		                 "expected a CISA KEV catalog, an EPSS CSV, endoflife.date product data or OpenVEX");
 	if (r == 0)
 		r = kb_store_begin(s, err);
 	if (r == 0) {
 		if (f == KB_FEED_KEV)
 			r = import_kev(s, path, data, len, &st, err);
+		else if (f == KB_FEED_VEX)
+			r = import_vex(s, path, data, len, &st, err);
 		else if (f == KB_FEED_EPSS)
 			r = import_epss(s, path, data, len, &st, err);
 		else

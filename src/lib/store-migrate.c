@@ -128,6 +128,17 @@ static const char *const migrations[] = {
 	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
 	"  PRIMARY KEY (address, port, protocol, vantage)"
 	") WITHOUT ROWID;",
+	/* 5: OpenVEX statements: what a vendor or the team says of a
+	 * vulnerability in a product (a purl, with or without version, or an
+	 * asset name), lower-cased. */
+	"CREATE TABLE vex ("
+	"  vulnerability TEXT NOT NULL, product TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('not_affected','affected','fixed','under_investigation')),"
+	"  justification TEXT, impact TEXT, action TEXT, author TEXT,"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  PRIMARY KEY (vulnerability, product)"
+	") WITHOUT ROWID;",
 };
 
 int kb_store_schema_latest(void)

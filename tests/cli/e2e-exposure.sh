@@ -37,7 +37,12 @@ check '! grep -q "log4j-core 2.17.1" out' "log4j 2.17.1 is not listed"
 
 # KEV and end-of-life data: the rest of acme's advisories folder
 "$KOBAN" advisories import "$A/advisories" >imp 2>err
-check 'grep -q "^12 advisories imported, 0 failed" imp' "whole folder with KEV, EPSS, end-of-life: $(cat imp err)"
+check 'grep -q "^13 advisories imported, 0 failed" imp' "whole folder with KEV, EPSS, end-of-life, VEX: $(cat imp err)"
+# OpenVEX: the team's statement sets CVE-2021-45046 aside on the staging portal only
+"$KOBAN" exposure --advisory CVE-2021-45046 >out
+check '! grep -q "^portal-web-stg-01" out && grep -q "^portal-web-01.acme.example " out' "VEX hides the finding it covers, and only that one"
+"$KOBAN" exposure --advisory CVE-2021-45046 --all >out
+check 'row portal-web-stg-01.acme.example "not affected (VEX) .*VEX: vulnerable_code_cannot_be_controlled_by_adversary"' "--all shows it with the justification"
 KOBAN_TODAY=2026-11-22 "$KOBAN" exposure >out
 check 'row bigip-int-01.acme.example "affected + end-of-life .*15.1.10.8 .*15.1 is end-of-life since 2024-12-31: move to 17.1.3 on 17.1"' "15.1 end-of-life with the supported branch"
 check 'row bigip-dmz-03.acme.example "16.1.4.1 .*affected + end-of-life .*16.1.6.1"' "16.1 end-of-life"

@@ -131,11 +131,42 @@ static void test_eol(void **state)
 	free(path);
 }
 
+static void test_vex(void **state)
+{
+	kb_store *s = *state;
+	import_ok(s, "vex/acme-portal-log4j.openvex.json", KB_FEED_VEX, 2);
+	kb_vex_statement v;
+	kb_error err;
+	/* scoped to the product, by name or alias, any case, with or without the purl's version */
+	assert_int_equal(kb_vex_lookup(s, "CVE-2021-45046",
+	                               "portal-web-stg-01.acme.example#pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+	                               &v, &err),
+	                 0);
+	assert_string_equal(v.status, "not_affected");
+	assert_string_equal(v.justification, "vulnerable_code_cannot_be_controlled_by_adversary");
+	assert_int_equal(kb_vex_lookup(s, "ghsa-7rjr-3q55-vv33", "PORTAL-WEB-STG-01.acme.example", &v, &err), 0);
+	/* not about other systems with the same package, nor other CVEs */
+	assert_int_equal(kb_vex_lookup(s, "CVE-2021-45046", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", &v,
+	                               &err),
+	                 KB_ENOTFOUND);
+	assert_int_equal(kb_vex_lookup(s, "CVE-2021-44228", "portal-web-stg-01.acme.example", &v, &err), KB_ENOTFOUND);
+	/* not_affected without a justification or impact statement is refused */
+	char *path = write_tmp("{\"@context\": \"https://openvex.dev/ns/v0.2.0\", \"statements\": ["
+	                       "{\"vulnerability\": {\"name\": \"CVE-1\"}, \"products\": [{\"@id\": \"x\"}],"
+	                       " \"status\": \"not_affected\"}]}");
+	kb_feed_stats st;
+	assert_int_equal(kb_feed_import_file(s, path, &st, &err), KB_EINVAL);
+	assert_non_null(strstr(err.msg, "statements[0]: not_affected needs a justification"));
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kev_epss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eol, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
