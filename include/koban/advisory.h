@@ -107,6 +107,9 @@ int kb_advisories_load(kb_store *s, const char *k1, const char *k2, kb_advisory 
                        kb_error *err);
 void kb_advisory_list_free(kb_advisory **list, size_t n);
 
+/* Is an advisory with this id or alias stored? (*ret 1 or 0) */
+int kb_advisories_known(kb_store *s, const char *id, int64_t *ret, kb_error *err);
+
 /* Number of stored advisories. */
 int kb_advisories_count(kb_store *s, int64_t *ret, kb_error *err);
 

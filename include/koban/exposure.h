@@ -11,7 +11,10 @@
  *                   (F5: end-of-support branches are not evaluated) and the
  *                   version is on no branch it covers, or older than all;
  *   unknown: newer than the advisory  past every version it speaks of;
- *   unknown: no version  the ledger does not know the installed version.
+ *   unknown: no version  the ledger does not know the installed version;
+ *   unknown: version not readable  the installed version, or a version the
+ *                   advisory names, is not valid in the advisory's scheme;
+ *   not affected (VEX)  an OpenVEX statement says so (shown with --all).
  * A branch, for vendor dotted versions, is the first two numbers (17.1); for
  * other schemes a version belongs to the range it falls in.
  *

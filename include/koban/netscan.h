@@ -5,8 +5,10 @@
  *
  * An import keeps, per address, port and protocol, the state the scan saw
  * (open, closed, filtered, ...), the service, the scan's start time, and the
- * vantage point it was run from; a later scan from the same vantage updates
- * the rows it covers.
+ * vantage point it was run from; a scan from the same vantage updates the rows
+ * it covers unless it is older than what they hold. An interface is matched
+ * by its exact address: an address published through NAT must be in the
+ * ledger as an interface of its own to be matched.
  */
 #ifndef KOBAN_NETSCAN_H
 #define KOBAN_NETSCAN_H

@@ -198,9 +198,24 @@ static int noop_asset(const kb_asset *a, void *ctx)
 	return 0;
 }
 
+/* KOBAN_TODAY: YYYY-MM-DD, or unset/empty for the current date. */
+const char *cli_today(void)
+{
+	const char *t = getenv("KOBAN_TODAY");
+	if (!t || !*t)
+		return NULL;
+	int y, m, d;
+	char tail;
+	if (strlen(t) != 10 || sscanf(t, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31) {
+		cli_error("KOBAN_TODAY=%s: expected a date as YYYY-MM-DD", t);
+		exit(EXIT_ERROR);
+	}
+	return t;
+}
+
 int cmd_exposure(cli *c, int argc, char **argv)
 {
-	kb_exposure_filter f = { .today = getenv("KOBAN_TODAY") };
+	kb_exposure_filter f = { .today = cli_today() };
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (opt_value(argc, argv, &i, "--asset", &v))
@@ -227,6 +242,12 @@ int cmd_exposure(cli *c, int argc, char **argv)
 	kb_error_clear(&aerr);
 	if (f.asset && kb_ledger_asset(s, f.asset, noop_asset, NULL, &aerr) < 0) {
 		cli_report(&aerr);
+		kb_store_close(s);
+		return EXIT_ERROR;
+	}
+	int64_t known = 1;
+	if (f.advisory && kb_advisories_known(s, f.advisory, &known, &aerr) == 0 && !known) {
+		cli_error("no advisory \"%s\" (by id or alias) in the store", f.advisory);
 		kb_store_close(s);
 		return EXIT_ERROR;
 	}

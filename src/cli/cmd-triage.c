@@ -401,7 +401,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 	bool exposed = false;
 	if (r == 0 && adv_ok) {
 		cli_heading(c, "Exposure: what is affected or exposed, and what to move to");
-		kb_exposure_filter ef = { .today = getenv("KOBAN_TODAY") };
+		kb_exposure_filter ef = { .today = cli_today() };
 		if (cli_exposure_report(c, s, &ef, &exposed) < 0)
 			status = EXIT_ERROR;
 	}

@@ -17,4 +17,7 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 int cli_import_advisories(cli *c, kb_store *s, int n, char *const paths[], kb_advisory_format fmt, unsigned *ok,
                           unsigned *failed);
 
+/* $KOBAN_TODAY checked (YYYY-MM-DD), or NULL for the current date. */
+const char *cli_today(void);
+
 #endif

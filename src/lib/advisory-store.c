@@ -247,3 +247,22 @@ int kb_advisories_count(kb_store *s, int64_t *ret, kb_error *err)
 	sqlite3_finalize(st);
 	return r;
 }
+
+int kb_advisories_known(kb_store *s, const char *id, int64_t *ret, kb_error *err)
+{
+	sqlite3_stmt *st;
+	/* by id, or by the quoted alias in the stored document */
+	int r = kb_store_prepare(s,
+	                         "SELECT EXISTS (SELECT 1 FROM advisory_doc WHERE advisory = ?1 COLLATE NOCASE"
+	                         " OR instr(body, '\"' || ?1 || '\"') > 0)",
+	                         &st, err);
+	if (r < 0)
+		return r;
+	kb_bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = kb_store_fail(s, err, "find advisory");
+	sqlite3_finalize(st);
+	return r;
+}

@@ -186,7 +186,7 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 		char kev_buf[16] = "";
 		double epss = 0;
 		last = NULL;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n && rank(worst) > rank(KB_FS_FIXED); i++) { /* not behind "fixed" */
 			if (st[i] != worst || owner[i] == last)
 				continue;
 			last = owner[i];

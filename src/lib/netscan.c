@@ -179,7 +179,8 @@ int kb_netscan_import_file(kb_store *s, const char *path, kb_vantage from, kb_ne
 		                     " scanned, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 		                     " ON CONFLICT(address, port, protocol, vantage) DO UPDATE SET state = excluded.state,"
 		                     " service = excluded.service, product = excluded.product, scanned = excluded.scanned,"
-		                     " source = excluded.source, imported = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+		                     " source = excluded.source, imported = strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+		                     " WHERE coalesce(excluded.scanned, '') >= coalesce(scan_port.scanned, '')",
 		                     &sc.ins, err);
 	if (r == 0) {
 		XML_SetUserData(sc.xp, &sc);
