@@ -4,9 +4,10 @@
 gen-advisories.py OUTDIR ADVISORIES COMPONENTS
 
 OUTDIR/osv/NNN/GHSA-*.json: ADVISORIES OSV records over a universe of 50,000
-Maven, npm and PyPI packages with a Zipf-like popularity (a few packages have
-hundreds of advisories, most have one or none), each with 1 to 6 ECOSYSTEM
-ranges; OUTDIR/ledger/assets.csv and OUTDIR/ledger/components.csv: COMPONENTS
+Maven, npm and PyPI packages with a power-law popularity (weight 1/(k+10):
+the most advised package gets about 1.2% of all advisories, some 6,000 of
+500,000, like the Linux kernel in a distribution's feed; most packages get a
+handful), each with 1 to 6 ECOSYSTEM ranges; OUTDIR/ledger/assets.csv and OUTDIR/ledger/components.csv: COMPONENTS
 components on COMPONENTS/10 assets, drawn from the same universe with the same
 popularity, at versions spread over the advisories' ranges. Deterministic.
 """
@@ -29,9 +30,16 @@ def package(k):
         return eco, f"pkg-{k}", f"pkg:npm/pkg-{k}"
     return eco, f"py-{k}", f"pkg:pypi/py-{k}"
 
+WEIGHTS = [1.0 / (k + 10) for k in range(UNIVERSE)]
+CUM = []
+_t = 0.0
+for _w in WEIGHTS:
+    _t += _w
+    CUM.append(_t)
+
 def popular():
-    # Zipf-like: index k with probability ~ 1/(k+1)
-    return min(int(rnd.paretovariate(1.1)) - 1, UNIVERSE - 1)
+    import bisect
+    return min(bisect.bisect_left(CUM, rnd.random() * _t), UNIVERSE - 1)
 
 os.makedirs(os.path.join(out, "osv"), exist_ok=True)
 for i in range(n_adv):

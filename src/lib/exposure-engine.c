@@ -22,7 +22,17 @@
 #include <strings.h>
 #include <time.h>
 
-#define KB_EXPOSURE_MAX_ENTRIES 4096 /* affected entries naming one product or package */
+#define KB_EXPOSURE_CACHE_KEYS 256   /* packages and products whose parsed advisories are kept */
+
+/* The advisories naming one package or product, parsed once and kept while
+ * they are used: an estate repeats the same packages on many systems. */
+struct cached {
+	uint64_t hash;
+	char *key;
+	kb_advisory **advs;
+	size_t n;
+	uint64_t used;
+};
 
 static int rank(kb_fstatus s)
 {
@@ -61,8 +71,61 @@ struct run {
 	const kb_asset *asset;
 	kb_buf ids;
 	char today[16];
+	struct cached cache[KB_EXPOSURE_CACHE_KEYS];
+	uint64_t clock;
 	int r;
 };
+
+static uint64_t hash_key(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = a; *p; p++)
+		h = (h ^ (unsigned char)(*p | 0x20)) * 1099511628211ull;
+	h = (h ^ 0x1f) * 1099511628211ull;
+	for (const char *p = b; *p; p++)
+		h = (h ^ (unsigned char)(*p | 0x20)) * 1099511628211ull;
+	return h;
+}
+
+/* The parsed advisories naming k1/k2, from the cache or the store. Borrowed
+ * until the run ends or the entry is evicted (never during one judge()). */
+static int cached_load(struct run *ru, const char *k1, const char *k2, kb_advisory ***ret, size_t *ret_n)
+{
+	uint64_t h = hash_key(k1, k2);
+	size_t need = strlen(k1) + strlen(k2) + 2;
+	char *key = malloc(need);
+	if (!key)
+		return KB_ENOMEM;
+	snprintf(key, need, "%s\x1f%s", k1, k2);
+	struct cached *victim = &ru->cache[0];
+	for (size_t i = 0; i < KB_EXPOSURE_CACHE_KEYS; i++) {
+		struct cached *c = &ru->cache[i];
+		if (c->key && c->hash == h && strcasecmp(c->key, key) == 0) {
+			c->used = ++ru->clock;
+			*ret = c->advs;
+			*ret_n = c->n;
+			free(key);
+			return 0;
+		}
+		if (!c->key || c->used < victim->used)
+			victim = c;
+		if (!c->key)
+			break;
+	}
+	kb_advisory **advs = NULL;
+	size_t n = 0;
+	int r = kb_advisories_load(ru->s, k1, k2, &advs, &n, ru->err);
+	if (r < 0) {
+		free(key);
+		return r;
+	}
+	kb_advisory_list_free(victim->advs, victim->n);
+	free(victim->key);
+	*victim = (struct cached){ h, key, advs, n, ++ru->clock };
+	*ret = advs;
+	*ret_n = n;
+	return 0;
+}
 
 /* The highest fix any entry names on `cycle`'s branch, or NULL. */
 static const char *fix_on_cycle(const kb_advisory_affected *const *entries, size_t n, const char *cycle)
@@ -113,14 +176,23 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 {
 	kb_advisory **advs = NULL;
 	size_t nadv = 0;
-	int r = kb_advisories_load(ru->s, k1, k2, &advs, &nadv, ru->err);
+	int r = cached_load(ru, k1, k2, &advs, &nadv);
 	if (r < 0 || nadv == 0)
 		return r;
-	const kb_advisory_affected *entries[KB_EXPOSURE_MAX_ENTRIES];
-	const kb_advisory *owner[KB_EXPOSURE_MAX_ENTRIES];
+	size_t total = 0;
+	for (size_t i = 0; i < nadv; i++)
+		total += advs[i]->n_affected;
+	/* one allocation for the four per-entry arrays: no entry is ever dropped */
+	void *mem = malloc(total * (3 * sizeof(void *) + sizeof(kb_fstatus)) + 1);
+	if (!mem)
+		return KB_ENOMEM;
+	const kb_advisory_affected **entries = mem;
+	const kb_advisory **owner = (const kb_advisory **)(entries + total);
+	const kb_advisory_affected **live = (const kb_advisory_affected **)(owner + total);
+	kb_fstatus *st = (kb_fstatus *)(live + total);
 	size_t n = 0;
 	for (size_t i = 0; i < nadv; i++)
-		for (size_t j = 0; !advs[i]->withdrawn && j < advs[i]->n_affected && n < KB_EXPOSURE_MAX_ENTRIES; j++) {
+		for (size_t j = 0; !advs[i]->withdrawn && j < advs[i]->n_affected; j++) {
 			const kb_advisory_affected *af = &advs[i]->affected[j];
 			bool hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
 			                      strcasecmp(af->product, k2) == 0)
@@ -134,9 +206,7 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 			}
 		}
 	kb_fstatus worst = KB_FS_NOT_AFFECTED;
-	kb_fstatus st[KB_EXPOSURE_MAX_ENTRIES];
-	const kb_advisory_affected *live[KB_EXPOSURE_MAX_ENTRIES]; /* entries no VEX statement sets aside */
-	size_t nlive = 0;
+	size_t nlive = 0; /* live: entries no VEX statement sets aside */
 	char vex_why[320] = "";
 	for (size_t i = 0; i < n && r == 0; i++) {
 		r = kb_exposure_status(entries[i], version, modules, &st[i], NULL, ru->err);
@@ -241,8 +311,8 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 		if ((!ru->f->kev || fd.kev_added) && (!ru->f->eol || fd.eol))
 			r = ru->cb(&fd, ru->ctx);
 	}
-	kb_advisory_list_free(advs, nadv);
-	return r;
+	free(mem);
+	return r; /* advs stay in the cache */
 }
 
 struct seen {
@@ -325,6 +395,10 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 	}
 	kb_asset_filter af = { .category = ru.f->category };
 	int r = kb_ledger_assets(s, &af, on_asset, &ru, err);
+	for (size_t i = 0; i < KB_EXPOSURE_CACHE_KEYS; i++) {
+		kb_advisory_list_free(ru.cache[i].advs, ru.cache[i].n);
+		free(ru.cache[i].key);
+	}
 	kb_buf_free(&ru.ids);
 	return r;
 }
