@@ -5,8 +5,10 @@
  * or DTD loaded): <nmaprun> must be the root; each <host> gives one or more
  * <address addrtype="ipv4|ipv6"> (MAC addresses are skipped) and
  * <port protocol portid><state state/><service name product/></port>
- * elements, written when the port closes. The scan time is <nmaprun
- * start> (seconds since the epoch).
+ * elements, written when the port closes; ports nmap folds into
+ * <extraports state=S><extrareasons proto ports="22,80,8000-8010"/> are
+ * written with state S, so a port once seen open and now filtered is updated.
+ * The scan time is <nmaprun start> (seconds since the epoch).
  */
 #include "koban/netscan.h"
 #include "store-internal.h"
@@ -54,8 +56,11 @@ struct scan {
 	char proto[16];
 	int port;
 	char state[32], service[64], product[128];
+	char extra_state[32];         /* inside <extraports> */
 	int r;
 };
+
+static void write_port(struct scan *sc);
 
 static const char *attr(const XML_Char **a, const char *name)
 {
@@ -124,6 +129,43 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **a)
 		snprintf(sc->proto, sizeof sc->proto, "%s", proto);
 		sc->port = (int)p;
 		sc->state[0] = sc->service[0] = sc->product[0] = '\0';
+	} else if (strcmp(name, "extraports") == 0) {
+		snprintf(sc->extra_state, sizeof sc->extra_state, "%s", attr(a, "state") ? attr(a, "state") : "");
+	} else if (strcmp(name, "extrareasons") == 0 && sc->extra_state[0]) {
+		const char *ports = attr(a, "ports"), *proto = attr(a, "proto");
+		snprintf(sc->proto, sizeof sc->proto, "%s", proto ? proto : "tcp");
+		snprintf(sc->state, sizeof sc->state, "%s", sc->extra_state);
+		sc->service[0] = sc->product[0] = '\0';
+		unsigned count = 0;
+		for (const char *p = ports; p && *p && !sc->r;) {
+			char *end;
+			long lo = strtol(p, &end, 10), hi = lo;
+			if (end == p || lo < 0 || lo > 65535) {
+				fail(sc, KB_EINVAL, "<extrareasons ports>: expected port numbers and ranges, found \"%.40s\"", p);
+				return;
+			}
+			if (*end == '-') {
+				p = end + 1;
+				hi = strtol(p, &end, 10);
+				if (end == p || hi < lo || hi > 65535) {
+					fail(sc, KB_EINVAL, "<extrareasons ports>: expected a range LOW-HIGH within 0-65535");
+					return;
+				}
+			}
+			for (long v = lo; v <= hi && !sc->r; v++) {
+				if (++count > 65536) { /* more than every port of a protocol: not nmap output */
+					fail(sc, KB_ELIMIT, "<extrareasons ports>: more than 65536 ports");
+					return;
+				}
+				sc->port = (int)v;
+				write_port(sc);
+			}
+			p = *end == ',' ? end + 1 : end;
+			if (*end && *end != ',') {
+				fail(sc, KB_EINVAL, "<extrareasons ports>: expected ',' between ports, found \"%.20s\"", end);
+				return;
+			}
+		}
 	} else if (sc->in_port && strcmp(name, "state") == 0) {
 		snprintf(sc->state, sizeof sc->state, "%s", attr(a, "state") ? attr(a, "state") : "");
 	} else if (sc->in_port && strcmp(name, "service") == 0) {
@@ -135,6 +177,8 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **a)
 static void on_end(void *ud, const XML_Char *name)
 {
 	struct scan *sc = ud;
+	if (!sc->r && strcmp(name, "extraports") == 0)
+		sc->extra_state[0] = '\0';
 	if (sc->r || !sc->in_port || strcmp(name, "port") != 0)
 		return;
 	sc->in_port = false;
@@ -142,6 +186,12 @@ static void on_end(void *ud, const XML_Char *name)
 		fail(sc, KB_EINVAL, "<port>: expected a <state> element");
 		return;
 	}
+	write_port(sc);
+}
+
+/* Store sc->port/proto/state/service for every address of the host. */
+static void write_port(struct scan *sc)
+{
 	for (int i = 0; i < sc->naddr && !sc->r; i++) {
 		sqlite3_stmt *st = sc->ins;
 		sqlite3_reset(st);

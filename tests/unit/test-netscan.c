@@ -80,6 +80,33 @@ static void test_acme(void **state)
 	assert_false(open_outside(s, "198.51.100.20", 443, NULL, 0));
 	unlink(later);
 	free(later);
+	/* a port nmap folds into <extraports> is recorded with that state too */
+	char *first = write_tmp("<nmaprun start=\"1800000001\"><host><address addr=\"203.0.113.9\" addrtype=\"ipv4\"/>"
+	                        "<ports><port protocol=\"tcp\" portid=\"8443\"><state state=\"open\"/></port></ports>"
+	                        "</host></nmaprun>");
+	assert_int_equal(kb_netscan_import_file(s, first, KB_VANTAGE_EXTERNAL, &st, &err), 0);
+	assert_true(open_outside(s, "203.0.113.9", 8443, NULL, 0));
+	char *folded = write_tmp("<nmaprun start=\"1800000002\"><host><address addr=\"203.0.113.9\" addrtype=\"ipv4\"/>"
+	                         "<ports><extraports state=\"filtered\" count=\"3\"><extrareasons reason=\"no-response\""
+	                         " count=\"3\" proto=\"tcp\" ports=\"22,8000-8443\"/></extraports></ports></host></nmaprun>");
+	assert_int_equal(kb_netscan_import_file(s, folded, KB_VANTAGE_EXTERNAL, &st, &err), 0);
+	assert_false(open_outside(s, "203.0.113.9", 8443, NULL, 0));
+	assert_int_equal(st.ports, 1 + 444);
+	/* an older scan does not undo a newer one */
+	assert_int_equal(kb_netscan_import_file(s, first, KB_VANTAGE_EXTERNAL, &st, &err), 0);
+	assert_int_equal(kb_netscan_import_file(s, first, KB_VANTAGE_EXTERNAL, &st, &err), 0);
+	char *older = write_tmp("<nmaprun start=\"1700000000\"><host><address addr=\"203.0.113.9\" addrtype=\"ipv4\"/>"
+	                        "<ports><port protocol=\"tcp\" portid=\"8443\"><state state=\"open\"/></port></ports>"
+	                        "</host></nmaprun>");
+	assert_int_equal(kb_netscan_import_file(s, folded, KB_VANTAGE_EXTERNAL, &st, &err), 0);
+	assert_int_equal(kb_netscan_import_file(s, older, KB_VANTAGE_EXTERNAL, &st, &err), 0);
+	assert_false(open_outside(s, "203.0.113.9", 8443, NULL, 0));
+	unlink(first);
+	unlink(folded);
+	unlink(older);
+	free(first);
+	free(folded);
+	free(older);
 }
 
 static void expect_err(kb_store *s, const char *xml, int code, uint64_t line, const char *needle)
