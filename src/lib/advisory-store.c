@@ -152,6 +152,11 @@ int kb_advisories_import_file(kb_store *s, const char *path, kb_advisory_format 
 	return r;
 }
 
+static const char sql_kb_advisories_naming[] =
+	"SELECT d.format, d.source, d.body FROM advisory_key k"
+		                     " JOIN advisory_doc d ON d.id = k.doc_id WHERE k.k1 = ?1 AND k.k2 = ?2"
+		                     " ORDER BY d.advisory";
+
 int kb_advisories_naming(kb_store *s, const char *k1, const char *k2, kb_advisory_cb cb, void *ctx, kb_error *err)
 {
 	if (!k1 || !k2)
@@ -160,11 +165,7 @@ int kb_advisories_naming(kb_store *s, const char *k1, const char *k2, kb_advisor
 	sqlite3_stmt *st = NULL;
 	int r = (a && b) ? 0 : KB_ENOMEM;
 	if (r == 0)
-		r = kb_store_prepare(s,
-		                     "SELECT d.format, d.source, d.body FROM advisory_key k"
-		                     " JOIN advisory_doc d ON d.id = k.doc_id WHERE k.k1 = ?1 AND k.k2 = ?2"
-		                     " ORDER BY d.advisory",
-		                     &st, err);
+		r = kb_store_cached(s, sql_kb_advisories_naming, &st, err);
 	if (r == 0) {
 		kb_bind_text(st, 1, a);
 		kb_bind_text(st, 2, b);
@@ -186,7 +187,7 @@ int kb_advisories_naming(kb_store *s, const char *k1, const char *k2, kb_advisor
 		if (r == 0 && rc != SQLITE_DONE)
 			r = kb_store_fail(s, err, "read advisories");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	free(a);
 	free(b);
 	return r;

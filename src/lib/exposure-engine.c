@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define KB_EXPOSURE_CACHE_KEYS 256   /* packages and products whose parsed advisories are kept */
+#define KB_EXPOSURE_CACHE_KEYS 64    /* packages and products whose parsed advisories are kept */
 
 /* The advisories naming one package or product, parsed once and kept while
  * they are used: an estate repeats the same packages on many systems. */

@@ -472,6 +472,10 @@ static int import_vex(kb_store *s, const char *path, const char *data, size_t le
 	return r;
 }
 
+static const char sql_kb_vex_lookup[] =
+	"SELECT status, justification, impact, source FROM vex"
+	                         " WHERE vulnerability = ?1 AND product = ?2";
+
 int kb_vex_lookup(kb_store *s, const char *vulnerability, const char *product, kb_vex_statement *ret,
                   kb_error *err)
 {
@@ -483,10 +487,7 @@ int kb_vex_lookup(kb_store *s, const char *vulnerability, const char *product, k
 	lower(v);
 	lower(p);
 	sqlite3_stmt *st;
-	int r = kb_store_prepare(s,
-	                         "SELECT status, justification, impact, source FROM vex"
-	                         " WHERE vulnerability = ?1 AND product = ?2",
-	                         &st, err);
+	int r = kb_store_cached(s, sql_kb_vex_lookup, &st, err);
 	if (r < 0)
 		return r;
 	r = KB_ENOTFOUND;
@@ -512,7 +513,7 @@ int kb_vex_lookup(kb_store *s, const char *vulnerability, const char *product, k
 			r = 0;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -550,10 +551,13 @@ int kb_feed_import_file(kb_store *s, const char *path, kb_feed_stats *ret, kb_er
 	return r;
 }
 
+static const char sql_kb_kev_lookup[] =
+	"SELECT date_added, due_date, ransomware FROM kev WHERE cve = ?1";
+
 int kb_kev_lookup(kb_store *s, const char *cve, kb_kev_entry *ret, kb_error *err)
 {
 	sqlite3_stmt *st;
-	int r = kb_store_prepare(s, "SELECT date_added, due_date, ransomware FROM kev WHERE cve = ?1", &st, err);
+	int r = kb_store_cached(s, sql_kb_kev_lookup, &st, err);
 	if (r < 0)
 		return r;
 	kb_bind_text(st, 1, cve);
@@ -568,14 +572,17 @@ int kb_kev_lookup(kb_store *s, const char *cve, kb_kev_entry *ret, kb_error *err
 	} else {
 		r = rc == SQLITE_DONE ? KB_ENOTFOUND : kb_store_fail(s, err, "read KEV");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
+
+static const char sql_kb_epss_lookup[] =
+	"SELECT epss, percentile FROM epss WHERE cve = ?1";
 
 int kb_epss_lookup(kb_store *s, const char *cve, double *ret_epss, double *ret_percentile, kb_error *err)
 {
 	sqlite3_stmt *st;
-	int r = kb_store_prepare(s, "SELECT epss, percentile FROM epss WHERE cve = ?1", &st, err);
+	int r = kb_store_cached(s, sql_kb_epss_lookup, &st, err);
 	if (r < 0)
 		return r;
 	kb_bind_text(st, 1, cve);
@@ -586,7 +593,7 @@ int kb_epss_lookup(kb_store *s, const char *cve, double *ret_epss, double *ret_p
 	} else {
 		r = rc == SQLITE_DONE ? KB_ENOTFOUND : kb_store_fail(s, err, "read EPSS");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -596,6 +603,11 @@ static bool cycle_of(const char *cycle, const char *version)
 	size_t n = strlen(cycle);
 	return strncmp(cycle, version, n) == 0 && (version[n] == '\0' || version[n] == '.' || version[n] == '-');
 }
+
+static const char sql_kb_eol_lookup[] =
+	"SELECT c.product, c.cycle, c.eol_from, c.is_eol, c.latest, p.source"
+	                         " FROM eol_name n JOIN eol_cycle c ON c.product = n.product"
+	                         " JOIN eol_product p ON p.product = n.product WHERE n.name = ?1";
 
 int kb_eol_lookup(kb_store *s, const char *name, const char *version, const char *today, kb_eol_info *ret,
                   kb_error *err)
@@ -608,11 +620,7 @@ int kb_eol_lookup(kb_store *s, const char *name, const char *version, const char
 		key[strcspn(key, "@?#")] = '\0';
 	lower(key);
 	sqlite3_stmt *st;
-	int r = kb_store_prepare(s,
-	                         "SELECT c.product, c.cycle, c.eol_from, c.is_eol, c.latest, p.source"
-	                         " FROM eol_name n JOIN eol_cycle c ON c.product = n.product"
-	                         " JOIN eol_product p ON p.product = n.product WHERE n.name = ?1",
-	                         &st, err);
+	int r = kb_store_cached(s, sql_kb_eol_lookup, &st, err);
 	if (r < 0)
 		return r;
 	kb_bind_text(st, 1, key);
@@ -655,7 +663,7 @@ int kb_eol_lookup(kb_store *s, const char *name, const char *version, const char
 			snprintf(best.next_eol, sizeof best.next_eol, "%s", eol_from ? eol_from : "");
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r < 0)
 		return r;
 	if (!best_len)

@@ -279,14 +279,15 @@ int kb_netscan_import_file(kb_store *s, const char *path, kb_vantage from, kb_ne
 	return r;
 }
 
+static const char sql_kb_netscan_open_outside[] =
+	"SELECT source, scanned FROM scan_port WHERE address = ?1 AND port = ?2"
+	                         " AND (?3 = '' OR protocol = ?3) AND vantage = 'external' AND state = 'open'";
+
 int kb_netscan_open_outside(kb_store *s, const char *address, int port, const char *protocol, bool *ret,
                             char *ret_source, size_t n, kb_error *err)
 {
 	sqlite3_stmt *st;
-	int r = kb_store_prepare(s,
-	                         "SELECT source, scanned FROM scan_port WHERE address = ?1 AND port = ?2"
-	                         " AND (?3 = '' OR protocol = ?3) AND vantage = 'external' AND state = 'open'",
-	                         &st, err);
+	int r = kb_store_cached(s, sql_kb_netscan_open_outside, &st, err);
 	if (r < 0)
 		return r;
 	kb_bind_text(st, 1, address);
@@ -301,6 +302,6 @@ int kb_netscan_open_outside(kb_store *s, const char *address, int port, const ch
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		r = kb_store_fail(s, err, "read scans");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }

@@ -10,10 +10,18 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#define KB_STORE_CACHED_STATEMENTS 32
+
 struct kb_store {
 	sqlite3 *db;
 	char *path;
 	bool in_tx;
+	/* Prepared statements of the lookups made once per finding, kept for
+	 * the life of the store (kb_store_cached). */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cached[KB_STORE_CACHED_STATEMENTS];
 };
 
 /* Fill err from the connection's last error; returns KB_ESTORE. `what` says
@@ -22,6 +30,11 @@ int kb_store_fail(kb_store *s, kb_error *err, const char *what);
 
 /* Prepare `sql`; on failure fill err. */
 int kb_store_prepare(kb_store *s, const char *sql, sqlite3_stmt **ret, kb_error *err);
+
+/* A prepared statement for `sql` (a string literal: the cache is keyed by its
+ * address) that the store keeps: reset, bindings cleared. The caller resets it
+ * after use and never finalizes it. */
+int kb_store_cached(kb_store *s, const char *sql, sqlite3_stmt **ret, kb_error *err);
 
 /* Run SQL that returns no rows. */
 int kb_store_exec(kb_store *s, const char *sql, kb_error *err);

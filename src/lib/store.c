@@ -38,6 +38,31 @@ int kb_store_prepare(kb_store *s, const char *sql, sqlite3_stmt **ret, kb_error 
 	return 0;
 }
 
+int kb_store_cached(kb_store *s, const char *sql, sqlite3_stmt **ret, kb_error *err)
+{
+	size_t i = 0;
+	for (; i < KB_STORE_CACHED_STATEMENTS && s->cached[i].sql; i++)
+		if (s->cached[i].sql == sql) {
+			sqlite3_reset(s->cached[i].st);
+			sqlite3_clear_bindings(s->cached[i].st);
+			*ret = s->cached[i].st;
+			return 0;
+		}
+	sqlite3_stmt *st;
+	int r = kb_store_prepare(s, sql, &st, err);
+	if (r < 0)
+		return r;
+	if (i == KB_STORE_CACHED_STATEMENTS) { /* full: the first one goes */
+		sqlite3_finalize(s->cached[0].st);
+		memmove(&s->cached[0], &s->cached[1], sizeof s->cached[0] * (KB_STORE_CACHED_STATEMENTS - 1));
+		i--;
+	}
+	s->cached[i].sql = sql;
+	s->cached[i].st = st;
+	*ret = st;
+	return 0;
+}
+
 int kb_store_exec(kb_store *s, const char *sql, kb_error *err)
 {
 	char *msg = NULL;
@@ -127,6 +152,8 @@ kb_store *kb_store_close(kb_store *s)
 		return NULL;
 	if (s->in_tx)
 		kb_store_rollback(s);
+	for (size_t i = 0; i < KB_STORE_CACHED_STATEMENTS; i++)
+		sqlite3_finalize(s->cached[i].st);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	free(s->path);
