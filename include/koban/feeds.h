@@ -80,6 +80,10 @@ typedef struct kb_vex_statement {
 int kb_vex_lookup(kb_store *s, const char *vulnerability, const char *product, kb_vex_statement *ret,
                   kb_error *err);
 
+/* Rows stored for a feed (KEV entries, EPSS scores, end-of-life cycles, VEX
+ * statements). */
+int kb_feed_count(kb_store *s, kb_feed f, int64_t *ret, kb_error *err);
+
 #ifdef __cplusplus
 }
 #endif

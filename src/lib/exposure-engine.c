@@ -73,6 +73,7 @@ struct run {
 	char today[16];
 	struct cached cache[KB_EXPOSURE_CACHE_KEYS];
 	uint64_t clock;
+	bool have_vex; /* any VEX statement stored: else no lookups */
 	int r;
 };
 
@@ -211,7 +212,10 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 	for (size_t i = 0; i < n && r == 0; i++) {
 		r = kb_exposure_status(entries[i], version, modules, &st[i], NULL, ru->err);
 		/* OpenVEX: what the vendor or the team says of this vulnerability here */
-		for (size_t k = 0; r == 0 && k <= owner[i]->n_aliases && st[i] != KB_FS_NOT_AFFECTED_VEX; k++) {
+		bool open_verdict = rank(st[i]) > rank(KB_FS_FIXED); /* only those can a statement set aside */
+		for (size_t k = 0; r == 0 && ru->have_vex && open_verdict && k <= owner[i]->n_aliases &&
+		                   st[i] != KB_FS_NOT_AFFECTED_VEX;
+		     k++) {
 			const char *id = k == 0 ? owner[i]->id : owner[i]->aliases[k - 1];
 			kb_vex_statement vx;
 			char scoped[600];
@@ -394,6 +398,8 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 		strftime(ru.today, sizeof ru.today, "%Y-%m-%d", &tm);
 	}
 	kb_asset_filter af = { .category = ru.f->category };
+	int64_t nvex = 0;
+	ru.have_vex = kb_feed_count(s, KB_FEED_VEX, &nvex, NULL) == 0 && nvex > 0;
 	int r = kb_ledger_assets(s, &af, on_asset, &ru, err);
 	for (size_t i = 0; i < KB_EXPOSURE_CACHE_KEYS; i++) {
 		kb_advisory_list_free(ru.cache[i].advs, ru.cache[i].n);

@@ -671,3 +671,24 @@ int kb_eol_lookup(kb_store *s, const char *name, const char *version, const char
 	*ret = best;
 	return 0;
 }
+
+int kb_feed_count(kb_store *s, kb_feed f, int64_t *ret, kb_error *err)
+{
+	const char *sql = f == KB_FEED_KEV    ? "SELECT count(*) FROM kev"
+	                  : f == KB_FEED_EPSS ? "SELECT count(*) FROM epss"
+	                  : f == KB_FEED_EOL  ? "SELECT count(*) FROM eol_cycle"
+	                  : f == KB_FEED_VEX  ? "SELECT count(*) FROM vex"
+	                                      : NULL;
+	if (!sql)
+		return KB_EINVAL;
+	sqlite3_stmt *st;
+	int r = kb_store_prepare(s, sql, &st, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = kb_store_fail(s, err, "count feed rows");
+	sqlite3_finalize(st);
+	return r;
+}
