@@ -209,32 +209,40 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 	kb_fstatus worst = KB_FS_NOT_AFFECTED;
 	size_t nlive = 0; /* live: entries no VEX statement sets aside */
 	char vex_why[320] = "";
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < n && r == 0; i++)
 		r = kb_exposure_status(entries[i], version, modules, &st[i], NULL, ru->err);
-		/* OpenVEX: what the vendor or the team says of this vulnerability here */
-		bool open_verdict = rank(st[i]) > rank(KB_FS_FIXED); /* only those can a statement set aside */
-		for (size_t k = 0; r == 0 && ru->have_vex && open_verdict && k <= owner[i]->n_aliases &&
-		                   st[i] != KB_FS_NOT_AFFECTED_VEX;
-		     k++) {
+	/* OpenVEX: what the vendor or the team says of an advisory here holds for
+	 * all of its entries; asked once per advisory that has an open verdict */
+	for (size_t i = 0; i < n && r == 0 && ru->have_vex; i++) {
+		if (rank(st[i]) <= rank(KB_FS_FIXED) || (i > 0 && owner[i] == owner[i - 1] && rank(st[i - 1]) > rank(KB_FS_FIXED)))
+			continue;
+		kb_vex_statement vx;
+		bool said = false;
+		char scoped[600];
+		snprintf(scoped, sizeof scoped, "%s#%s", ru->asset->field[KB_AF_NAME], purl ? purl : "");
+		for (size_t k = 0; !said && k <= owner[i]->n_aliases; k++) {
 			const char *id = k == 0 ? owner[i]->id : owner[i]->aliases[k - 1];
-			kb_vex_statement vx;
-			char scoped[600];
-			snprintf(scoped, sizeof scoped, "%s#%s", ru->asset->field[KB_AF_NAME], purl ? purl : "");
-			bool said = kb_vex_lookup(ru->s, id, ru->asset->field[KB_AF_NAME], &vx, NULL) == 0 ||
-			            (!product && purl && kb_vex_lookup(ru->s, id, scoped, &vx, NULL) == 0) ||
-			            (!product && purl && kb_vex_lookup(ru->s, id, purl, &vx, NULL) == 0);
-			if (!said)
+			said = kb_vex_lookup(ru->s, id, ru->asset->field[KB_AF_NAME], &vx, NULL) == 0 ||
+			       (!product && purl && kb_vex_lookup(ru->s, id, scoped, &vx, NULL) == 0) ||
+			       (!product && purl && kb_vex_lookup(ru->s, id, purl, &vx, NULL) == 0);
+		}
+		if (!said)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (owner[j] != owner[i])
 				continue;
 			if (strcmp(vx.status, "not_affected") == 0) {
-				st[i] = KB_FS_NOT_AFFECTED_VEX;
+				st[j] = KB_FS_NOT_AFFECTED_VEX;
 				snprintf(vex_why, sizeof vex_why, "%s", vx.justification[0] ? vx.justification : vx.impact);
-			} else if (strcmp(vx.status, "fixed") == 0) {
-				st[i] = KB_FS_FIXED;
+			} else if (strcmp(vx.status, "fixed") == 0 && rank(st[j]) > rank(KB_FS_FIXED)) {
+				st[j] = KB_FS_FIXED;
 			}
 		}
-		if (r == 0 && st[i] != KB_FS_NOT_AFFECTED_VEX)
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (st[i] != KB_FS_NOT_AFFECTED_VEX)
 			live[nlive++] = entries[i];
-		if (r == 0 && rank(st[i]) > rank(worst))
+		if (rank(st[i]) > rank(worst))
 			worst = st[i];
 	}
 	if (r == 0 && n && nlive == 0)
