@@ -270,33 +270,8 @@ int kb_advisory_parse_cve5(const char *name, const void *data, size_t len, kb_ad
 		json_array_foreach (adp, i, d)
 			read_metrics(a, d);
 	}
-	json_t *aff = json_object_get(cna, "affected");
-	size_t ma;
-	kb_jpath_key(&o.path, "affected", &ma);
-	if (r == 0 && aff) {
-		if (!json_is_array(aff))
-			r = kb_adv_bad(&o, KB_EINVAL, "expected an array");
-		else if (json_array_size(aff) > KB_ADVISORY_MAX_AFFECTED)
-			r = kb_adv_bad(&o, KB_ELIMIT, "more affected entries than the limit of 4096");
-		kb_advisory_affected *arr = r == 0 ? kb_adv_alloc(a, json_array_size(aff), sizeof *arr) : NULL;
-		if (r == 0 && !arr)
-			r = KB_ENOMEM;
-		size_t i;
-		json_t *e;
-		json_array_foreach (aff, i, e) {
-			if (r < 0)
-				break;
-			size_t mi;
-			kb_jpath_index(&o.path, i, &mi);
-			r = read_affected(&o, e, &arr[i]);
-			kb_jpath_back(&o.path, mi);
-		}
-		if (r == 0) {
-			a->affected = arr;
-			a->n_affected = json_array_size(aff);
-		}
-	}
-	kb_jpath_back(&o.path, ma);
+	if (r == 0)
+		r = kb_adv_affected_array(&o, json_object_get(cna, "affected"), read_affected);
 	kb_jpath_back(&o.path, m);
 	if (r < 0) {
 		kb_advisory_free(a);

@@ -46,6 +46,11 @@ int kb_adv_bad(kb_adv_reader *o, int code, const char *what);
 const char *kb_adv_str(kb_adv_reader *o, json_t *obj, const char *key, int *r);
 /* obj[key] as an owned array of strings. */
 int kb_adv_str_array(kb_adv_reader *o, json_t *obj, const char *key, const char *const **ret, size_t *ret_n);
+/* Read an "affected" array (absent or null: none) into o->a->affected, one
+ * entry per element with `fn`, each under its path ("affected[3]"). */
+typedef int (*kb_adv_entry_fn)(kb_adv_reader *o, json_t *e, kb_advisory_affected *out);
+int kb_adv_affected_array(kb_adv_reader *o, json_t *aff, kb_adv_entry_fn fn);
+
 /* Parse a document of at most KB_ADVISORY_MAX_BYTES that must be a JSON object. */
 int kb_adv_load(const char *name, const void *data, size_t len, const char *what, json_t **ret, kb_error *err);
 

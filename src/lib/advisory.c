@@ -164,3 +164,35 @@ int kb_adv_load(const char *name, const void *data, size_t len, const char *what
 	*ret = root;
 	return 0;
 }
+
+int kb_adv_affected_array(kb_adv_reader *o, json_t *aff, kb_adv_entry_fn fn)
+{
+	if (!aff || json_is_null(aff))
+		return 0;
+	size_t m;
+	kb_jpath_key(&o->path, "affected", &m);
+	int r = 0;
+	if (!json_is_array(aff))
+		r = kb_adv_bad(o, KB_EINVAL, "expected an array");
+	else if (json_array_size(aff) > KB_ADVISORY_MAX_AFFECTED)
+		r = kb_adv_bad(o, KB_ELIMIT, "more affected entries than the limit of 4096");
+	kb_advisory_affected *arr = r == 0 ? kb_adv_alloc(o->a, json_array_size(aff), sizeof *arr) : NULL;
+	if (r == 0 && !arr)
+		r = KB_ENOMEM;
+	size_t i;
+	json_t *e;
+	json_array_foreach (aff, i, e) {
+		if (r < 0)
+			break;
+		size_t mi;
+		kb_jpath_index(&o->path, i, &mi);
+		r = fn(o, e, &arr[i]);
+		kb_jpath_back(&o->path, mi);
+	}
+	if (r == 0) {
+		o->a->affected = arr;
+		o->a->n_affected = json_array_size(aff);
+	}
+	kb_jpath_back(&o->path, m);
+	return r;
+}
