@@ -110,8 +110,6 @@ void kb_advisory_list_free(kb_advisory **list, size_t n);
 /* Is an advisory with this id or alias stored? (*ret 1 or 0) */
 int kb_advisories_known(kb_store *s, const char *id, int64_t *ret, kb_error *err);
 
-/* Number of stored advisories. */
-int kb_advisories_count(kb_store *s, int64_t *ret, kb_error *err);
 
 #ifdef __cplusplus
 }

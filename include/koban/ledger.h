@@ -164,15 +164,14 @@ int kb_ledger_put_asset(kb_ledger_writer *w, const kb_asset *a, uint32_t present
 int kb_ledger_asset_id(kb_ledger_writer *w, const char *name, int64_t *ret_id, kb_error *err);
 /* Insert or update (by asset, address, port, protocol). */
 int kb_ledger_put_interface(kb_ledger_writer *w, int64_t asset_id, const kb_interface *i, kb_error *err);
-/* Insert or update (by asset, source, ecosystem, name, version, evidence). A purl
- * is normalised; ecosystem, name and version left empty are taken from it.
+/* Insert or update a component (by asset, source, ecosystem, name, version,
+ * evidence). A purl is normalised; ecosystem, name and version left empty are
+ * taken from it. asset_id 0 means "the asset named c->asset"; line and column
+ * are where the reader found the record, and locate errors found later.
  * Validation errors are returned at once. The write itself may be deferred to
  * the writer's thread: a failure there (a store error, or an asset name that
  * does not exist) is returned by a later call on the writer or by
  * kb_ledger_writer_flush(). */
-int kb_ledger_put_component(kb_ledger_writer *w, int64_t asset_id, const kb_component *c, kb_error *err);
-/* The same, for readers: asset_id 0 means "the asset named c->asset"; line and
- * column are where the reader found the record, and locate errors found later. */
 int kb_ledger_put_component_at(kb_ledger_writer *w, int64_t asset_id, const kb_component *c, uint64_t line,
                                uint64_t column, kb_error *err);
 /* Wait until every deferred write is done; returns the first failure. Call it

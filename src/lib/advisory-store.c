@@ -235,19 +235,6 @@ void kb_advisory_list_free(kb_advisory **list, size_t n)
 	free(list);
 }
 
-int kb_advisories_count(kb_store *s, int64_t *ret, kb_error *err)
-{
-	sqlite3_stmt *st;
-	int r = kb_store_prepare(s, "SELECT count(*) FROM advisory_doc", &st, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*ret = sqlite3_column_int64(st, 0);
-	else
-		r = kb_store_fail(s, err, "count advisories");
-	sqlite3_finalize(st);
-	return r;
-}
 
 int kb_advisories_known(kb_store *s, const char *id, int64_t *ret, kb_error *err)
 {

@@ -13,7 +13,7 @@
  * duplicates them.
  *
  * Component writes are pipelined, because a million-row import would
- * otherwise spend half its time with one core idle: kb_ledger_put_component()
+ * otherwise spend half its time with one core idle: kb_ledger_put_component_at()
  * validates and normalises on the caller's thread (purl parsing, the CPU-heavy
  * part), copies the result into a batch and returns; a writer thread resolves
  * asset names and runs the upserts. Invariants: the SQLite connection is used
@@ -660,10 +660,6 @@ out:
 	return r;
 }
 
-int kb_ledger_put_component(kb_ledger_writer *w, int64_t asset_id, const kb_component *c, kb_error *err)
-{
-	return kb_ledger_put_component_at(w, asset_id, c, 0, 0, err);
-}
 
 int kb_ledger_clear_interfaces(kb_ledger_writer *w, int64_t asset_id, kb_error *err)
 {

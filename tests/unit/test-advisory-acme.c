@@ -16,31 +16,7 @@
 
 #include <cmocka.h>
 
-#define ACME KB_TEST_VECTORS "/../../examples/acme/advisories/"
-
-static kb_advisory *load(const char *rel)
-{
-	char path[1024];
-	snprintf(path, sizeof path, "%s%s", ACME, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	kb_advisory *a = NULL;
-	kb_error err;
-	int r = strncmp(rel, "cve/", 4) == 0 ? kb_advisory_parse_cve5(path, buf, (size_t)n, &a, &err)
-	                                     : kb_advisory_parse_osv(path, buf, (size_t)n, &a, &err);
-	free(buf);
-	if (r != 0)
-		fail_msg("%s: %s", rel, err.msg);
-	return a;
-}
+#include "acme-advisories.h"
 
 /* The fix one advisory gives `version` over all entries for `product` (or
  * package); NULL when not affected. */
