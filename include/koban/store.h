@@ -34,9 +34,17 @@ int kb_store_open(const char *path, unsigned flags, kb_store **ret, kb_error *er
 /* Accepts NULL; returns NULL. Rolls back an open transaction. */
 kb_store *kb_store_close(kb_store *s);
 
+/* Transactions nest: the outermost is BEGIN IMMEDIATE ... COMMIT, inner ones
+ * are savepoints, so an importer's own transaction can run inside a batch a
+ * caller opened (a directory of 500,000 advisories in a few transactions, one
+ * savepoint per file: a bad file is rolled back alone). Nesting deeper than
+ * KB_STORE_MAX_NESTING gives KB_ELIMIT; commit without a transaction gives
+ * KB_EINVAL. */
+#define KB_STORE_MAX_NESTING 8u
 int kb_store_begin(kb_store *s, kb_error *err);
 int kb_store_commit(kb_store *s, kb_error *err);
-/* Never fails observably; safe to call when no transaction is open. */
+/* Undoes the innermost open transaction. Never fails observably; safe to call
+ * when no transaction is open. */
 void kb_store_rollback(kb_store *s);
 
 /* The schema version this store is at, and the one this program writes. */

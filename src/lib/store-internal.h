@@ -15,7 +15,7 @@
 struct kb_store {
 	sqlite3 *db;
 	char *path;
-	bool in_tx;
+	unsigned depth; /* open transactions: 0 none, 1 BEGIN, more are savepoints */
 	/* Prepared statements of the lookups made once per finding, kept for
 	 * the life of the store (kb_store_cached). */
 	struct {

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Process-wide SQLite settings, applied once before SQLite initialises:
@@ -150,7 +151,7 @@ kb_store *kb_store_close(kb_store *s)
 {
 	if (!s)
 		return NULL;
-	if (s->in_tx)
+	while (s->depth)
 		kb_store_rollback(s);
 	for (size_t i = 0; i < KB_STORE_CACHED_STATEMENTS; i++)
 		sqlite3_finalize(s->cached[i].st);
@@ -163,20 +164,28 @@ kb_store *kb_store_close(kb_store *s)
 
 int kb_store_begin(kb_store *s, kb_error *err)
 {
-	if (s->in_tx)
-		return kb_error_set(err, KB_EINVAL, s->path, 0, 0, KB_NO_OFFSET,
-		                    "a transaction is already open");
-	int r = kb_store_exec(s, "BEGIN IMMEDIATE", err);
+	if (s->depth >= KB_STORE_MAX_NESTING)
+		return kb_error_set(err, KB_ELIMIT, s->path, 0, 0, KB_NO_OFFSET,
+		                    "transactions nested %u deep: the limit is %u", s->depth, KB_STORE_MAX_NESTING);
+	char sql[32];
+	if (s->depth)
+		snprintf(sql, sizeof sql, "SAVEPOINT kb_%u", s->depth);
+	int r = kb_store_exec(s, s->depth ? sql : "BEGIN IMMEDIATE", err);
 	if (r == 0)
-		s->in_tx = true;
+		s->depth++;
 	return r;
 }
 
 int kb_store_commit(kb_store *s, kb_error *err)
 {
-	int r = kb_store_exec(s, "COMMIT", err);
+	if (!s->depth)
+		return kb_error_set(err, KB_EINVAL, s->path, 0, 0, KB_NO_OFFSET, "no transaction is open");
+	char sql[32];
+	if (s->depth > 1)
+		snprintf(sql, sizeof sql, "RELEASE kb_%u", s->depth - 1);
+	int r = kb_store_exec(s, s->depth > 1 ? sql : "COMMIT", err);
 	if (r == 0)
-		s->in_tx = false;
+		s->depth--;
 	else
 		kb_store_rollback(s);
 	return r;
@@ -184,10 +193,16 @@ int kb_store_commit(kb_store *s, kb_error *err)
 
 void kb_store_rollback(kb_store *s)
 {
-	if (!s->in_tx)
+	if (!s->depth)
 		return;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	s->in_tx = false;
+	if (s->depth > 1) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "ROLLBACK TO kb_%u; RELEASE kb_%u", s->depth - 1, s->depth - 1);
+		sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	} else {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	s->depth--;
 }
 
 int kb_store_schema_version(kb_store *s)

@@ -355,25 +355,49 @@ static void test_open_empty_file(void **state)
 	kb_store_close(s);
 }
 
-static void test_begin_twice(void **state)
+static int64_t count_rows(kb_store *s)
+{
+	sqlite3 *db = s->db;
+	sqlite3_stmt *st;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM nest", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* An inner transaction is a savepoint: rolling it back keeps the outer one's
+ * work; nesting stops at KB_STORE_MAX_NESTING. */
+static void test_nested_transactions(void **state)
 {
 	(void)state;
 	kb_store *s = NULL;
 	kb_error err;
 	kb_error_clear(&err);
 	assert_int_equal(kb_store_open(KB_STORE_MEMORY, KB_STORE_CREATE, &s, &err), 0);
+	assert_int_equal(sqlite3_exec(s->db, "CREATE TABLE nest(x)", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(kb_store_begin(s, &err), 0);
+	assert_int_equal(sqlite3_exec(s->db, "INSERT INTO nest VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(kb_store_begin(s, &err), 0);
+	assert_int_equal(sqlite3_exec(s->db, "INSERT INTO nest VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
+	kb_store_rollback(s); /* the inner one only */
+	assert_int_equal(kb_store_begin(s, &err), 0);
+	assert_int_equal(sqlite3_exec(s->db, "INSERT INTO nest VALUES (3)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(kb_store_commit(s, &err), 0);
+	assert_int_equal(kb_store_commit(s, &err), 0);
+	assert_int_equal(count_rows(s), 2);
+	/* the limit */
+	for (unsigned i = 0; i < KB_STORE_MAX_NESTING; i++)
+		assert_int_equal(kb_store_begin(s, &err), 0);
 	kb_error_clear(&err);
-	assert_int_equal(kb_store_begin(s, &err), KB_EINVAL);
-	assert_int_equal(err.code, KB_EINVAL);
-	assert_string_equal(err.msg, "a transaction is already open");
-	/* The first transaction is still usable. */
-	assert_int_equal(kb_store_commit(s, &err), 0);
-	/* And a new one can start after it. */
-	assert_int_equal(kb_store_begin(s, &err), 0);
-	kb_store_rollback(s);
-	assert_int_equal(kb_store_begin(s, &err), 0);
-	assert_int_equal(kb_store_commit(s, &err), 0);
+	assert_int_equal(kb_store_begin(s, &err), KB_ELIMIT);
+	assert_non_null(strstr(err.msg, "the limit is 8"));
+	for (unsigned i = 0; i < KB_STORE_MAX_NESTING; i++)
+		kb_store_rollback(s);
+	kb_error_clear(&err);
+	assert_int_equal(kb_store_commit(s, &err), KB_EINVAL);
+	assert_string_equal(err.msg, "no transaction is open");
+	assert_int_equal(count_rows(s), 2);
 	kb_store_close(s);
 }
 
@@ -386,10 +410,10 @@ static void test_rollback_without_transaction(void **state)
 	assert_int_equal(kb_store_open(KB_STORE_MEMORY, KB_STORE_CREATE, &s, &err), 0);
 	kb_store_rollback(s);
 	kb_store_rollback(s);
-	/* COMMIT with nothing open is a store error, and leaves the store usable. */
+	/* COMMIT with nothing open is an error, and leaves the store usable. */
 	kb_error_clear(&err);
-	assert_int_equal(kb_store_commit(s, &err), KB_ESTORE);
-	assert_int_equal(err.code, KB_ESTORE);
+	assert_int_equal(kb_store_commit(s, &err), KB_EINVAL);
+	assert_int_equal(err.code, KB_EINVAL);
 	assert_true(err.msg[0] != '\0');
 	assert_int_equal(kb_store_begin(s, &err), 0);
 	assert_int_equal(kb_store_commit(s, &err), 0);
@@ -499,7 +523,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup_tmpdir, teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_open_not_a_database, setup_tmpdir, teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_open_empty_file, setup_tmpdir, teardown_tmpdir),
-		cmocka_unit_test(test_begin_twice),
+		cmocka_unit_test(test_nested_transactions),
 		cmocka_unit_test(test_rollback_without_transaction),
 		cmocka_unit_test(test_rollback_undoes_writes),
 		cmocka_unit_test_setup_teardown(test_commit_keeps_writes, setup_tmpdir, teardown_tmpdir),
