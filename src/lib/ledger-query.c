@@ -159,16 +159,22 @@ int kb_ledger_interfaces(kb_store *s, int64_t asset_id, kb_interface_cb cb, void
 
 int kb_ledger_components(kb_store *s, int64_t asset_id, kb_component_cb cb, void *ctx, kb_error *err)
 {
+	/* two statements: "?1 = 0 OR asset_id = ?1" would scan every component
+	 * for each asset (SQLite cannot use the key through the OR) */
+	static const char sql_all[] = "SELECT 0, a.name, c.ecosystem, c.name, c.version, c.purl, c.cpe,"
+	                              " c.source, c.evidence, c.origin FROM component c"
+	                              " JOIN asset a ON a.id = c.asset_id"
+	                              " ORDER BY a.name, c.ecosystem, c.name, c.version, c.source, c.evidence";
+	static const char sql_one[] = "SELECT 0, a.name, c.ecosystem, c.name, c.version, c.purl, c.cpe,"
+	                              " c.source, c.evidence, c.origin FROM component c"
+	                              " JOIN asset a ON a.id = c.asset_id WHERE c.asset_id = ?1"
+	                              " ORDER BY c.ecosystem, c.name, c.version, c.source, c.evidence";
 	sqlite3_stmt *st;
-	int r = kb_store_prepare(s,
-	                         "SELECT 0, a.name, c.ecosystem, c.name, c.version, c.purl, c.cpe,"
-	                         " c.source, c.evidence, c.origin FROM component c"
-	                         " JOIN asset a ON a.id = c.asset_id WHERE ?1 = 0 OR c.asset_id = ?1"
-	                         " ORDER BY a.name, c.ecosystem, c.name, c.version, c.source, c.evidence",
-	                         &st, err);
+	int r = kb_store_cached(s, asset_id ? sql_one : sql_all, &st, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, asset_id);
+	if (asset_id)
+		sqlite3_bind_int64(st, 1, asset_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kb_component c = {
@@ -188,7 +194,7 @@ int kb_ledger_components(kb_store *s, int64_t asset_id, kb_component_cb cb, void
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = kb_store_fail(s, err, "read components");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
