@@ -8,6 +8,8 @@
 
 #include "koban/advisory.h"
 
+#include "util-buf.h"
+
 #include <jansson.h>
 
 typedef struct kb_adv_owner {
@@ -53,5 +55,14 @@ int kb_adv_affected_array(kb_adv_reader *o, json_t *aff, kb_adv_entry_fn fn);
 
 /* Parse a document of at most KB_ADVISORY_MAX_BYTES that must be a JSON object. */
 int kb_adv_load(const char *name, const void *data, size_t len, const char *what, json_t **ret, kb_error *err);
+
+/* The compact record of an advisory (advisory-pack.c): appended to b. A
+ * change to the record's layout bumps KB_PACK_VERSION; records of another
+ * version do not unpack (KB_EINVAL) and the document is read instead. */
+#define KB_PACK_VERSION 1
+int kb_adv_pack(const kb_advisory *a, kb_buf *b);
+/* The advisory a record holds, in one allocation; KB_EINVAL when the record
+ * is damaged or of another version. *ret is the caller's. */
+int kb_adv_unpack(const void *data, size_t len, kb_advisory **ret);
 
 #endif

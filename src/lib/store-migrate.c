@@ -139,6 +139,37 @@ static const char *const migrations[] = {
 	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
 	"  PRIMARY KEY (vulnerability, product)"
 	") WITHOUT ROWID;",
+	/* 6: advisories from more readers (CSAF, vendor status lists), a
+	 * document's compact record beside its text (advisory-pack.c: matching
+	 * reads the record, not the JSON), and identity by (format, advisory,
+	 * origin): origin is "" for feeds whose ids are global (OSV, CVE, CSAF)
+	 * and the file's name for lists that each speak of the same CVEs. */
+	"CREATE TABLE advisory_doc6 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  advisory TEXT NOT NULL,"
+	"  format TEXT NOT NULL CHECK (format IN ('osv','cve5','csaf','cisagov')),"
+	"  origin TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  packed BLOB,"       /* before the body: read without walking the body's pages */
+	"  body TEXT NOT NULL,"
+	"  UNIQUE (format, advisory, origin)"
+	");"
+	"INSERT INTO advisory_doc6(id, advisory, format, source, imported, body)"
+	"  SELECT id, advisory, format, source, imported, body FROM advisory_doc;"
+	"CREATE TABLE advisory_key6 ("
+	"  k1 TEXT NOT NULL,"
+	"  k2 TEXT NOT NULL,"
+	"  doc_id INTEGER NOT NULL REFERENCES advisory_doc6(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (k1, k2, doc_id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO advisory_key6 SELECT k1, k2, doc_id FROM advisory_key;"
+	"DROP TABLE advisory_key;"
+	"DROP TABLE advisory_doc;"
+	"ALTER TABLE advisory_doc6 RENAME TO advisory_doc;"
+	"ALTER TABLE advisory_key6 RENAME TO advisory_key;"
+	"CREATE INDEX advisory_key_doc ON advisory_key(doc_id);"
+	"CREATE INDEX advisory_doc_id ON advisory_doc(advisory);",
 };
 
 int kb_store_schema_latest(void)
