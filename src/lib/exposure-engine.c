@@ -1,19 +1,23 @@
 /*
  * exposure-engine.c - the ledger against the stored advisories.
  *
- * For each asset: its own vendor/product/version/modules against the
- * advisories naming that product, then each distinct component (ecosystem,
- * name, version) against the advisories naming that package. The advisories
- * for one name are loaded and parsed once per lookup; per-advisory statuses
- * and the move-to come from exposure-status.c. The verdict of a product or
- * component is the worst status over its advisories, in the order affected,
- * unknown: never evaluated, unknown: newer, unknown: no version, fixed, not
- * affected.
+ * Two passes. First every distinct (ecosystem, name, version) of the
+ * components in scope is gathered from the store in name order, and all the
+ * versions of one package are judged together by exposure-steps.c, each
+ * advisory read once (from its compact record) for all of them; the verdicts
+ * are kept in a map. Then the assets are walked in name order: each asset's
+ * own vendor/product/version/modules is judged here by the reference rules,
+ * and each component is given its verdict from the map (judged on the spot
+ * when the first pass did not see it, and again with the asset in hand when a
+ * VEX statement may speak of it).
+ *
+ * The verdict of a product or component is the worst status over its
+ * advisories, in the order affected, unknown: never evaluated, unknown:
+ * newer, unknown: no version, fixed, not affected.
  */
-#include "koban/exposure.h"
-#include "koban/feeds.h"
+#include "exposure-internal.h"
+#include "store-internal.h"
 
-#include "util-buf.h"
 #include "util-str.h"
 
 #include <stdio.h>
@@ -22,19 +26,11 @@
 #include <strings.h>
 #include <time.h>
 
-#define KB_EXPOSURE_CACHE_KEYS 64    /* packages and products whose parsed advisories are kept */
+#define KB_EXPOSURE_CACHE_KEYS 64    /* products whose parsed advisories are kept while assets are judged */
 
-/* The advisories naming one package or product, parsed once and kept while
- * they are used: an estate repeats the same packages on many systems. */
-struct cached {
-	uint64_t hash;
-	char *key;
-	kb_advisory **advs;
-	size_t n;
-	uint64_t used;
-};
+xp_verdict xp_none;
 
-static int rank(kb_fstatus s)
+int xp_rank(kb_fstatus s)
 {
 	switch (s) {
 	case KB_FS_AFFECTED: return 6;
@@ -62,19 +58,19 @@ static int sev_rank(const char *s)
 	return strcasecmp(s, "LOW") == 0 ? 1 : 0;
 }
 
-struct run {
-	kb_store *s;
-	const kb_exposure_filter *f;
-	kb_finding_cb cb;
-	void *ctx;
-	kb_error *err;
-	const kb_asset *asset;
-	kb_buf ids;
-	char today[16];
-	struct cached cache[KB_EXPOSURE_CACHE_KEYS];
+/* The advisories naming one product or package, parsed once and kept while
+ * they are used: an estate repeats the same products on many systems. */
+struct cached {
+	uint64_t hash;
+	char *key;
+	kb_advisory **advs;
+	size_t n;
+	uint64_t used;
+};
+
+struct cache {
+	struct cached slot[KB_EXPOSURE_CACHE_KEYS];
 	uint64_t clock;
-	bool have_vex; /* any VEX statement stored: else no lookups */
-	int r;
 };
 
 static uint64_t hash_key(const char *a, const char *b)
@@ -89,20 +85,21 @@ static uint64_t hash_key(const char *a, const char *b)
 }
 
 /* The parsed advisories naming k1/k2, from the cache or the store. Borrowed
- * until the run ends or the entry is evicted (never during one judge()). */
-static int cached_load(struct run *ru, const char *k1, const char *k2, kb_advisory ***ret, size_t *ret_n)
+ * until the run ends or the entry is evicted (never during one judgement). */
+static int cached_load(struct xp_run *ru, const char *k1, const char *k2, kb_advisory ***ret, size_t *ret_n)
 {
+	struct cache *ca = ru->cache;
 	uint64_t h = hash_key(k1, k2);
 	size_t need = strlen(k1) + strlen(k2) + 2;
 	char *key = malloc(need);
 	if (!key)
 		return KB_ENOMEM;
 	snprintf(key, need, "%s\x1f%s", k1, k2);
-	struct cached *victim = &ru->cache[0];
+	struct cached *victim = &ca->slot[0];
 	for (size_t i = 0; i < KB_EXPOSURE_CACHE_KEYS; i++) {
-		struct cached *c = &ru->cache[i];
+		struct cached *c = &ca->slot[i];
 		if (c->key && c->hash == h && strcasecmp(c->key, key) == 0) {
-			c->used = ++ru->clock;
+			c->used = ++ca->clock;
 			*ret = c->advs;
 			*ret_n = c->n;
 			free(key);
@@ -122,7 +119,7 @@ static int cached_load(struct run *ru, const char *k1, const char *k2, kb_adviso
 	}
 	kb_advisory_list_free(victim->advs, victim->n);
 	free(victim->key);
-	*victim = (struct cached){ h, key, advs, n, ++ru->clock };
+	*victim = (struct cached){ h, key, advs, n, ++ca->clock };
 	*ret = advs;
 	*ret_n = n;
 	return 0;
@@ -171,57 +168,221 @@ static bool names(const kb_advisory *a, const char *id)
 	return false;
 }
 
-/* Evaluate one product or package and report it. */
-static int judge(struct run *ru, bool product, const char *k1, const char *k2, const char *version,
-                 const char *modules, const char *purl)
+int xp_entries(struct xp_run *ru, kb_advisory *const *advs, size_t nadv, bool product, const char *k1,
+               const char *k2, xp_entry **ret, size_t *ret_n)
 {
-	kb_advisory **advs = NULL;
-	size_t nadv = 0;
-	int r = cached_load(ru, k1, k2, &advs, &nadv);
-	if (r < 0 || nadv == 0)
-		return r;
 	size_t total = 0;
 	for (size_t i = 0; i < nadv; i++)
 		total += advs[i]->n_affected;
-	/* one allocation for the four per-entry arrays: no entry is ever dropped */
-	void *mem = malloc(total * (3 * sizeof(void *) + sizeof(kb_fstatus)) + 1);
-	if (!mem)
+	xp_entry *e = malloc((total ? total : 1) * sizeof *e);
+	if (!e)
 		return KB_ENOMEM;
-	const kb_advisory_affected **entries = mem;
-	const kb_advisory **owner = (const kb_advisory **)(entries + total);
-	const kb_advisory_affected **live = (const kb_advisory_affected **)(owner + total);
-	kb_fstatus *st = (kb_fstatus *)(live + total);
 	size_t n = 0;
-	for (size_t i = 0; i < nadv; i++)
-		for (size_t j = 0; !advs[i]->withdrawn && j < advs[i]->n_affected; j++) {
+	for (size_t i = 0; i < nadv; i++) {
+		if (advs[i]->withdrawn || (ru->f->advisory && !names(advs[i], ru->f->advisory)))
+			continue;
+		for (size_t j = 0; j < advs[i]->n_affected; j++) {
 			const kb_advisory_affected *af = &advs[i]->affected[j];
 			bool hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
 			                      strcasecmp(af->product, k2) == 0)
 			                   : (af->ecosystem && af->package && same_eco(af->ecosystem, k1) &&
 			                      strcasecmp(af->package, k2) == 0);
-			if (hit && ru->f->advisory && !names(advs[i], ru->f->advisory))
-				hit = false;
-			if (hit) {
-				entries[n] = af;
-				owner[n++] = advs[i];
-			}
+			if (hit)
+				e[n++] = (xp_entry){ af, advs[i] };
 		}
-	kb_fstatus worst = KB_FS_NOT_AFFECTED;
-	size_t nlive = 0; /* live: entries no VEX statement sets aside */
-	char vex_why[320] = "";
+	}
+	*ret = e;
+	*ret_n = n;
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void xp_verdict_clear(xp_verdict *v)
+{
+	if (!v || v == &xp_none)
+		return;
+	free(v->ecosystem);
+	free(v->name);
+	free(v->version);
+	free(v->ids);
+	free(v->move_to);
+	free(v->severity);
+	free(v->sup_move);
+	free(v->eol);
+	memset(v, 0, sizeof *v);
+}
+
+static void verdict_free(void *p)
+{
+	if (p != &xp_none) {
+		xp_verdict_clear(p);
+		free(p);
+	}
+}
+
+bool xp_vex_open(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *st)
+{
+	if (!ru->have_vex)
+		return false;
+	char low[256];
+	for (size_t i = 0; i < n; i++) {
+		if (xp_rank(st[i]) <= xp_rank(KB_FS_FIXED) || (i > 0 && e[i].owner == e[i - 1].owner))
+			continue;
+		for (size_t k = 0; k <= e[i].owner->n_aliases; k++) {
+			const char *id = k == 0 ? e[i].owner->id : e[i].owner->aliases[k - 1];
+			size_t len = strlen(id);
+			if (len >= sizeof low)
+				continue;
+			for (size_t c = 0; c <= len; c++)
+				low[c] = (char)((id[c] >= 'A' && id[c] <= 'Z') ? id[c] + 32 : id[c]);
+			if (kb_map_get(&ru->vex_ids, low, len))
+				return true;
+		}
+	}
+	return false;
+}
+
+int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *st, kb_fstatus worst,
+              const char *move, bool fixable, bool product, const char *k1, const char *k2, const char *version,
+              const char *modules, const char *purl, const char *vex_why, xp_verdict *out)
+{
+	memset(out, 0, sizeof *out);
+	out->show = n && (ru->f->all || xp_rank(worst) > xp_rank(KB_FS_FIXED));
+	if (!out->show)
+		return 0;
+	kb_buf_reset(&ru->ids);
+	const char *sev = NULL;
+	const kb_advisory *last = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (st[i] != worst || e[i].owner == last)
+			continue;
+		last = e[i].owner;
+		if (ru->ids.len)
+			kb_buf_putc(&ru->ids, ',');
+		kb_buf_puts(&ru->ids, e[i].owner->id);
+		if (sev_rank(e[i].owner->severity) > sev_rank(sev))
+			sev = e[i].owner->severity;
+	}
+	/* KEV and EPSS for the CVEs behind the verdict, not behind "fixed" */
+	const char *kev = NULL;
+	double epss = 0;
+	last = NULL;
+	for (size_t i = 0; i < n && xp_rank(worst) > xp_rank(KB_FS_FIXED) && (ru->kev.n || ru->epss.n); i++) {
+		if (st[i] != worst || e[i].owner == last)
+			continue;
+		last = e[i].owner;
+		for (size_t k = 0; k <= e[i].owner->n_aliases; k++) {
+			const char *id = k == 0 ? e[i].owner->id : e[i].owner->aliases[k - 1];
+			if (strncmp(id, "CVE-", 4) != 0)
+				continue;
+			const char *added = kb_map_get(&ru->kev, id, strlen(id));
+			if (!kev && added)
+				kev = added;
+			const double *ep = kb_map_get(&ru->epss, id, strlen(id));
+			if (ep && *ep > epss)
+				epss = *ep;
+		}
+	}
+	/* end of life, and the lowest safe version on a supported branch */
+	kb_eol_info eol;
+	bool have_eol = ru->have_eol && version && *version &&
+	                kb_eol_lookup(ru->s, product ? k2 : (purl ? purl : k2), version, ru->today, &eol, NULL) == 0;
+	const char *sup_move = NULL;
+	if (have_eol && eol.eol && eol.next_cycle[0]) {
+		const kb_advisory_affected **afs = malloc((n ? n : 1) * sizeof *afs);
+		if (!afs)
+			return KB_ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			afs[i] = e[i].af;
+		sup_move = fix_on_cycle(afs, n, eol.next_cycle);
+		if (!sup_move && eol.next_latest[0])
+			sup_move = eol.next_latest;
+		const char *again = NULL;
+		if (sup_move && kb_exposure_move_to(afs, n, sup_move, modules, &again, NULL, NULL) == 0 && again)
+			sup_move = again; /* that version is itself affected: the fix above it */
+		out->sup_move = dup_or_null(sup_move);
+		free(afs);
+	}
+	out->ecosystem = strdup(k1);
+	out->name = strdup(k2);
+	out->version = strdup(version ? version : "");
+	out->ids = strdup(kb_buf_str(&ru->ids));
+	out->move_to = dup_or_null(move);
+	out->severity = dup_or_null(sev);
+	if (have_eol)
+		out->eol = malloc(sizeof *out->eol);
+	if (!out->ecosystem || !out->name || !out->version || !out->ids || (move && !out->move_to) ||
+	    (sev && !out->severity) || (sup_move && !out->sup_move) || (have_eol && !out->eol)) {
+		xp_verdict_clear(out);
+		return KB_ENOMEM;
+	}
+	if (have_eol)
+		*out->eol = eol;
+	if (kev)
+		snprintf(out->kev, sizeof out->kev, "%s", kev);
+	if (vex_why)
+		snprintf(out->vex, sizeof out->vex, "%s", vex_why);
+	kb_eol_info *ei = out->eol;
+	out->fd = (kb_finding){
+		.product = product,
+		.ecosystem = out->ecosystem,
+		.name = out->name,
+		.version = out->version,
+		.status = worst,
+		.move_to = out->move_to,
+		.fixable = fixable,
+		.advisories = out->ids,
+		.severity = out->severity,
+		.kev_added = kev ? out->kev : NULL,
+		.epss = epss,
+		.cycle = ei ? ei->cycle : NULL,
+		.eol = ei && ei->eol,
+		.eol_from = ei && ei->eol_from[0] ? ei->eol_from : NULL,
+		.supported_cycle = ei && ei->eol && ei->next_cycle[0] ? ei->next_cycle : NULL,
+		.supported_move = out->sup_move,
+		.supported_until = ei && ei->eol && ei->next_eol[0] ? ei->next_eol : NULL,
+		.vex = worst == KB_FS_NOT_AFFECTED_VEX ? out->vex : NULL,
+	};
+	if ((ru->f->kev && !out->fd.kev_added) || (ru->f->eol && !out->fd.eol))
+		out->show = false;
+	return 0;
+}
+
+int xp_judge_one(struct xp_run *ru, const xp_entry *e, size_t n, bool product, const char *k1, const char *k2,
+                 const char *version, const char *modules, const char *purl, xp_verdict *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!n)
+		return 0;
+	/* one allocation for the per-entry arrays: no entry is ever dropped */
+	void *mem = malloc(n * (sizeof(void *) + sizeof(kb_fstatus)) + 1);
+	if (!mem)
+		return KB_ENOMEM;
+	const kb_advisory_affected **live = mem;
+	kb_fstatus *st = (kb_fstatus *)(live + n);
+	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = kb_exposure_status(entries[i], version, modules, &st[i], NULL, ru->err);
+		r = kb_exposure_status(e[i].af, version, modules, &st[i], NULL, ru->err);
 	/* OpenVEX: what the vendor or the team says of an advisory here holds for
 	 * all of its entries; asked once per advisory that has an open verdict */
-	for (size_t i = 0; i < n && r == 0 && ru->have_vex; i++) {
-		if (rank(st[i]) <= rank(KB_FS_FIXED) || (i > 0 && owner[i] == owner[i - 1] && rank(st[i - 1]) > rank(KB_FS_FIXED)))
+	char vex_why[320] = "";
+	bool vex_open = false;
+	if (r == 0 && ru->have_vex && !ru->asset)
+		vex_open = xp_vex_open(ru, e, n, st);
+	for (size_t i = 0; i < n && r == 0 && ru->have_vex && ru->asset; i++) {
+		if (xp_rank(st[i]) <= xp_rank(KB_FS_FIXED) ||
+		    (i > 0 && e[i].owner == e[i - 1].owner && xp_rank(st[i - 1]) > xp_rank(KB_FS_FIXED)))
 			continue;
 		kb_vex_statement vx;
 		bool said = false;
 		char scoped[600];
 		snprintf(scoped, sizeof scoped, "%s#%s", ru->asset->field[KB_AF_NAME], purl ? purl : "");
-		for (size_t k = 0; !said && k <= owner[i]->n_aliases; k++) {
-			const char *id = k == 0 ? owner[i]->id : owner[i]->aliases[k - 1];
+		for (size_t k = 0; !said && k <= e[i].owner->n_aliases; k++) {
+			const char *id = k == 0 ? e[i].owner->id : e[i].owner->aliases[k - 1];
 			said = kb_vex_lookup(ru->s, id, ru->asset->field[KB_AF_NAME], &vx, NULL) == 0 ||
 			       (!product && purl && kb_vex_lookup(ru->s, id, scoped, &vx, NULL) == 0) ||
 			       (!product && purl && kb_vex_lookup(ru->s, id, purl, &vx, NULL) == 0);
@@ -229,173 +390,291 @@ static int judge(struct run *ru, bool product, const char *k1, const char *k2, c
 		if (!said)
 			continue;
 		for (size_t j = 0; j < n; j++) {
-			if (owner[j] != owner[i])
+			if (e[j].owner != e[i].owner)
 				continue;
 			if (strcmp(vx.status, "not_affected") == 0) {
 				st[j] = KB_FS_NOT_AFFECTED_VEX;
 				snprintf(vex_why, sizeof vex_why, "%s", vx.justification[0] ? vx.justification : vx.impact);
-			} else if (strcmp(vx.status, "fixed") == 0 && rank(st[j]) > rank(KB_FS_FIXED)) {
+			} else if (strcmp(vx.status, "fixed") == 0 && xp_rank(st[j]) > xp_rank(KB_FS_FIXED)) {
 				st[j] = KB_FS_FIXED;
 			}
 		}
 	}
+	kb_fstatus worst = KB_FS_NOT_AFFECTED;
+	size_t nlive = 0; /* live: entries no VEX statement sets aside */
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (st[i] != KB_FS_NOT_AFFECTED_VEX)
-			live[nlive++] = entries[i];
-		if (rank(st[i]) > rank(worst))
+			live[nlive++] = e[i].af;
+		if (xp_rank(st[i]) > xp_rank(worst))
 			worst = st[i];
 	}
-	if (r == 0 && n && nlive == 0)
+	if (r == 0 && nlive == 0)
 		worst = KB_FS_NOT_AFFECTED_VEX;
 	const char *move = NULL;
 	bool fixable = true;
 	if (r == 0 && nlive)
 		r = kb_exposure_move_to(live, nlive, version, modules, &move, &fixable, ru->err);
-	if (r == 0 && n && (ru->f->all || rank(worst) > rank(KB_FS_FIXED))) {
-		kb_buf_reset(&ru->ids);
-		const char *sev = NULL;
-		const kb_advisory *last = NULL;
-		for (size_t i = 0; i < n; i++) {
-			if (st[i] != worst || owner[i] == last)
-				continue;
-			last = owner[i];
-			kb_buf_printf(&ru->ids, "%s%s", ru->ids.len ? "," : "", owner[i]->id);
-			if (sev_rank(owner[i]->severity) > sev_rank(sev))
-				sev = owner[i]->severity;
-		}
-		/* KEV and EPSS for the CVEs behind the verdict */
-		const char *kev = NULL;
-		char kev_buf[16] = "";
-		double epss = 0;
-		last = NULL;
-		for (size_t i = 0; i < n && rank(worst) > rank(KB_FS_FIXED); i++) { /* not behind "fixed" */
-			if (st[i] != worst || owner[i] == last)
-				continue;
-			last = owner[i];
-			for (size_t k = 0; k <= owner[i]->n_aliases; k++) {
-				const char *id = k == 0 ? owner[i]->id : owner[i]->aliases[k - 1];
-				if (strncmp(id, "CVE-", 4) != 0)
-					continue;
-				kb_kev_entry ke;
-				if (!kev && kb_kev_lookup(ru->s, id, &ke, NULL) == 0) {
-					snprintf(kev_buf, sizeof kev_buf, "%s", ke.date_added);
-					kev = kev_buf;
-				}
-				double e = 0, pct = 0;
-				if (kb_epss_lookup(ru->s, id, &e, &pct, NULL) == 0 && e > epss)
-					epss = e;
-			}
-		}
-		/* end of life, and the lowest safe version on a supported branch */
-		kb_eol_info eol;
-		bool have_eol = version && *version &&
-		                kb_eol_lookup(ru->s, product ? k2 : (purl ? purl : k2), version, ru->today, &eol, NULL) == 0;
-		const char *sup_move = NULL;
-		if (have_eol && eol.eol && eol.next_cycle[0]) {
-			sup_move = fix_on_cycle(entries, n, eol.next_cycle);
-			if (!sup_move && eol.next_latest[0])
-				sup_move = eol.next_latest;
-			const char *again = NULL;
-			if (sup_move && kb_exposure_move_to(entries, n, sup_move, modules, &again, NULL, NULL) == 0 && again)
-				sup_move = again; /* that version is itself affected: the fix above it */
-		}
-		kb_finding fd = {
-			.asset = ru->asset,
-			.product = product,
-			.ecosystem = k1,
-			.name = k2,
-			.version = version ? version : "",
-			.status = worst,
-			.move_to = move,
-			.fixable = fixable,
-			.advisories = kb_buf_str(&ru->ids),
-			.severity = sev,
-			.kev_added = kev,
-			.epss = epss,
-			.cycle = have_eol ? eol.cycle : NULL,
-			.eol = have_eol && eol.eol,
-			.eol_from = have_eol && eol.eol_from[0] ? eol.eol_from : NULL,
-			.supported_cycle = have_eol && eol.eol && eol.next_cycle[0] ? eol.next_cycle : NULL,
-			.supported_move = sup_move,
-			.supported_until = have_eol && eol.eol && eol.next_eol[0] ? eol.next_eol : NULL,
-			.vex = worst == KB_FS_NOT_AFFECTED_VEX ? vex_why : NULL,
-		};
-		if ((!ru->f->kev || fd.kev_added) && (!ru->f->eol || fd.eol))
-			r = ru->cb(&fd, ru->ctx);
-	}
+	if (r == 0)
+		r = xp_finish(ru, e, n, st, worst, move, fixable, product, k1, k2, version, modules, purl,
+		              vex_why[0] ? vex_why : NULL, out);
+	out->vex_open = vex_open;
 	free(mem);
+	return r;
+}
+
+/* Judge one product or package for the current asset and report it. */
+static int judge_now(struct xp_run *ru, bool product, const char *k1, const char *k2, const char *version,
+                     const char *modules, const char *purl)
+{
+	kb_advisory **advs = NULL;
+	size_t nadv = 0;
+	int r = cached_load(ru, k1, k2, &advs, &nadv);
+	if (r < 0 || nadv == 0)
+		return r;
+	xp_entry *e = NULL;
+	size_t n = 0;
+	r = xp_entries(ru, advs, nadv, product, k1, k2, &e, &n);
+	xp_verdict v = { 0 };
+	if (r == 0)
+		r = xp_judge_one(ru, e, n, product, k1, k2, version, modules, purl, &v);
+	if (r == 0 && v.show) {
+		kb_finding fd = v.fd;
+		fd.asset = ru->asset;
+		r = ru->cb(&fd, ru->ctx);
+	}
+	xp_verdict_clear(&v);
+	free(e);
 	return r; /* advs stay in the cache */
 }
 
-struct seen {
-	char **keys;
+/* ---- pass 1: every distinct component version, package by package ---------- */
+
+static const char sql_distinct[] =
+	"SELECT c.ecosystem, c.name, c.version, min(c.purl) FROM component c JOIN asset a ON a.id = c.asset_id"
+	" WHERE c.ecosystem <> '' AND (?1 IS NULL OR a.name = ?1) AND (?2 IS NULL OR a.category = ?2)"
+	" GROUP BY c.ecosystem, c.name, c.version ORDER BY c.ecosystem, c.name";
+
+static char *vkey(const char *eco, const char *name, const char *version)
+{
+	size_t len = strlen(eco) + strlen(name) + strlen(version) + 3;
+	char *k = malloc(len);
+	if (k)
+		snprintf(k, len, "%s\x1f%s\x1f%s", eco, name, version);
+	return k;
+}
+
+struct group {
+	char **vers, **purls, **keys;
 	size_t n, cap;
 };
 
-static bool seen_add(struct seen *s, const char *a, const char *b, const char *c)
+static void group_clear(struct group *g)
 {
-	size_t len = strlen(a) + strlen(b) + strlen(c) + 3;
-	char *k = malloc(len);
-	if (!k)
-		return true;
-	snprintf(k, len, "%s\x1f%s\x1f%s", a, b, c);
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->keys[i], k) == 0) {
-			free(k);
-			return true;
-		}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		char **p = realloc(s->keys, cap * sizeof *p);
-		if (!p) {
-			free(k);
-			return true;
-		}
-		s->keys = p;
-		s->cap = cap;
+	for (size_t i = 0; i < g->n; i++) {
+		free(g->vers[i]);
+		free(g->purls[i]);
+		free(g->keys[i]);
 	}
-	s->keys[s->n++] = k;
-	return false;
+	g->n = 0;
 }
 
+static int group_add(struct group *g, const char *eco, const char *name, const char *version, const char *purl)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		char **a = realloc(g->vers, cap * sizeof *a);
+		if (a)
+			g->vers = a;
+		char **b = a ? realloc(g->purls, cap * sizeof *b) : NULL;
+		if (b)
+			g->purls = b;
+		char **c = b ? realloc(g->keys, cap * sizeof *c) : NULL;
+		if (!c)
+			return KB_ENOMEM;
+		g->keys = c;
+		g->cap = cap;
+	}
+	g->vers[g->n] = strdup(version);
+	g->purls[g->n] = purl ? strdup(purl) : NULL;
+	g->keys[g->n] = vkey(eco, name, version);
+	if (!g->vers[g->n] || (purl && !g->purls[g->n]) || !g->keys[g->n]) {
+		free(g->vers[g->n]);
+		free(g->purls[g->n]);
+		free(g->keys[g->n]);
+		return KB_ENOMEM;
+	}
+	g->n++;
+	return 0;
+}
+
+static int judge_group(struct xp_run *ru, const char *eco, const char *name, struct group *g)
+{
+	kb_advisory **advs = NULL;
+	size_t nadv = 0;
+	int r = kb_advisories_load(ru->s, eco, name, &advs, &nadv, ru->err);
+	xp_entry *e = NULL;
+	size_t n = 0;
+	if (r == 0)
+		r = xp_entries(ru, advs, nadv, false, eco, name, &e, &n);
+	if (r == 0 && n)
+		r = xp_judge_versions(ru, eco, name, e, n, g->vers, g->purls, g->keys, g->n);
+	for (size_t i = 0; r == 0 && !n && i < g->n; i++)
+		r = kb_map_put(&ru->verdicts, g->keys[i], strlen(g->keys[i]), &xp_none, NULL);
+	free(e);
+	kb_advisory_list_free(advs, nadv);
+	return r;
+}
+
+static int gather(struct xp_run *ru)
+{
+	sqlite3_stmt *st;
+	int r = kb_store_prepare(ru->s, sql_distinct, &st, ru->err);
+	if (r < 0)
+		return r;
+	if (ru->f->asset)
+		kb_bind_text(st, 1, ru->f->asset);
+	if (ru->f->category)
+		kb_bind_text(st, 2, ru->f->category);
+	struct group g = { 0 };
+	char *eco = NULL, *name = NULL;
+	int rc;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *e = kb_column_text(st, 0), *nm = kb_column_text(st, 1), *v = kb_column_text(st, 2);
+		if (!eco || strcmp(eco, e) != 0 || strcmp(name, nm) != 0) {
+			if (eco)
+				r = judge_group(ru, eco, name, &g);
+			group_clear(&g);
+			free(eco);
+			free(name);
+			eco = strdup(e);
+			name = strdup(nm);
+			if (!eco || !name)
+				r = KB_ENOMEM;
+		}
+		if (r == 0)
+			r = group_add(&g, e, nm, v ? v : "", kb_column_text(st, 3));
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = kb_store_fail(ru->s, ru->err, "read components");
+	if (r == 0 && eco)
+		r = judge_group(ru, eco, name, &g);
+	group_clear(&g);
+	free(g.vers);
+	free(g.purls);
+	free(g.keys);
+	free(eco);
+	free(name);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- pass 2: asset by asset ------------------------------------------------- */
+
 struct comp_ctx {
-	struct run *ru;
-	struct seen seen;
-	const char *modules;
+	struct xp_run *ru;
+	kb_map seen;
 };
 
 static int on_component(const kb_component *c, void *ctx)
 {
 	struct comp_ctx *cc = ctx;
-	if (!c->ecosystem || !*c->ecosystem || seen_add(&cc->seen, c->ecosystem, c->name, c->version))
+	struct xp_run *ru = cc->ru;
+	if (!c->ecosystem || !*c->ecosystem)
 		return 0;
-	return judge(cc->ru, false, c->ecosystem, c->name, c->version, NULL, c->purl);
+	const char *version = c->version ? c->version : "";
+	char *key = vkey(c->ecosystem, c->name, version);
+	if (!key)
+		return KB_ENOMEM;
+	size_t len = strlen(key);
+	int r = 0;
+	if (kb_map_get(&cc->seen, key, len)) {
+		free(key);
+		return 0;
+	}
+	r = kb_map_put(&cc->seen, key, len, &xp_none, NULL);
+	xp_verdict *v = r == 0 ? kb_map_get(&ru->verdicts, key, len) : NULL;
+	free(key);
+	if (r < 0)
+		return r;
+	if (!v || v->vex_open) /* not gathered, or a VEX statement may speak of it here */
+		return judge_now(ru, false, c->ecosystem, c->name, version, NULL, c->purl);
+	if (v == &xp_none || !v->show)
+		return 0;
+	kb_finding fd = v->fd;
+	fd.asset = ru->asset;
+	return ru->cb(&fd, ru->ctx);
 }
 
 static int on_asset(const kb_asset *a, void *ctx)
 {
-	struct run *ru = ctx;
+	struct xp_run *ru = ctx;
 	if (ru->f->asset && strcmp(ru->f->asset, a->field[KB_AF_NAME]) != 0)
 		return 0;
 	ru->asset = a;
 	int r = 0;
 	if (a->field[KB_AF_VENDOR] && a->field[KB_AF_PRODUCT])
-		r = judge(ru, true, a->field[KB_AF_VENDOR], a->field[KB_AF_PRODUCT], a->field[KB_AF_VERSION],
-		          a->field[KB_AF_MODULES], NULL);
+		r = judge_now(ru, true, a->field[KB_AF_VENDOR], a->field[KB_AF_PRODUCT], a->field[KB_AF_VERSION],
+		              a->field[KB_AF_MODULES], NULL);
 	if (r == 0 && a->n_components) {
 		struct comp_ctx cc = { .ru = ru };
 		r = kb_ledger_components(ru->s, a->id, on_component, &cc, ru->err);
-		for (size_t i = 0; i < cc.seen.n; i++)
-			free(cc.seen.keys[i]);
-		free(cc.seen.keys);
+		kb_map_free(&cc.seen, NULL);
 	}
+	return r;
+}
+
+/* ---- the feeds, read once --------------------------------------------------- */
+
+static int load_map(struct xp_run *ru, const char *sql, kb_map *m, bool number, bool lower)
+{
+	sqlite3_stmt *st;
+	int r = kb_store_prepare(ru->s, sql, &st, ru->err);
+	int rc;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = kb_column_text(st, 0);
+		if (!k)
+			continue;
+		void *val;
+		if (number) {
+			double *d = malloc(sizeof *d);
+			if (d)
+				*d = sqlite3_column_double(st, 1);
+			val = d;
+		} else {
+			const char *t = kb_column_text(st, 1);
+			val = strdup(t ? t : "");
+		}
+		if (!val) {
+			r = KB_ENOMEM;
+			break;
+		}
+		char *key = strdup(k);
+		if (!key) {
+			free(val);
+			r = KB_ENOMEM;
+			break;
+		}
+		for (char *p = key; lower && *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		void *old = NULL;
+		r = kb_map_put(m, key, strlen(key), val, &old);
+		free(key);
+		free(r == 0 ? old : val);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = kb_store_fail(ru->s, ru->err, "read feeds");
+	sqlite3_finalize(st);
 	return r;
 }
 
 int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, void *ctx, kb_error *err)
 {
 	kb_exposure_filter none = { 0 };
-	struct run ru = { .s = s, .f = f ? f : &none, .cb = cb, .ctx = ctx, .err = err };
+	struct cache *cache = calloc(1, sizeof *cache);
+	if (!cache)
+		return KB_ENOMEM;
+	struct xp_run ru = { .s = s, .f = f ? f : &none, .cb = cb, .ctx = ctx, .err = err, .cache = cache };
 	kb_buf_init(&ru.ids, 65536);
 	if (ru.f->today) {
 		snprintf(ru.today, sizeof ru.today, "%s", ru.f->today);
@@ -405,14 +684,28 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 		gmtime_r(&now, &tm);
 		strftime(ru.today, sizeof ru.today, "%Y-%m-%d", &tm);
 	}
+	int64_t count = 0;
+	ru.have_vex = kb_feed_count(s, KB_FEED_VEX, &count, NULL) == 0 && count > 0;
+	ru.have_eol = kb_feed_count(s, KB_FEED_EOL, &count, NULL) == 0 && count > 0;
+	int r = load_map(&ru, "SELECT cve, date_added FROM kev WHERE date_added IS NOT NULL", &ru.kev, false, false);
+	if (r == 0)
+		r = load_map(&ru, "SELECT cve, epss FROM epss", &ru.epss, true, false);
+	if (r == 0 && ru.have_vex)
+		r = load_map(&ru, "SELECT DISTINCT vulnerability, '' FROM vex", &ru.vex_ids, false, true);
+	if (r == 0)
+		r = gather(&ru);
 	kb_asset_filter af = { .category = ru.f->category };
-	int64_t nvex = 0;
-	ru.have_vex = kb_feed_count(s, KB_FEED_VEX, &nvex, NULL) == 0 && nvex > 0;
-	int r = kb_ledger_assets(s, &af, on_asset, &ru, err);
+	if (r == 0)
+		r = kb_ledger_assets(s, &af, on_asset, &ru, err);
 	for (size_t i = 0; i < KB_EXPOSURE_CACHE_KEYS; i++) {
-		kb_advisory_list_free(ru.cache[i].advs, ru.cache[i].n);
-		free(ru.cache[i].key);
+		kb_advisory_list_free(cache->slot[i].advs, cache->slot[i].n);
+		free(cache->slot[i].key);
 	}
+	free(cache);
+	kb_map_free(&ru.kev, free);
+	kb_map_free(&ru.epss, free);
+	kb_map_free(&ru.vex_ids, free);
+	kb_map_free(&ru.verdicts, verdict_free);
 	kb_buf_free(&ru.ids);
 	return r;
 }

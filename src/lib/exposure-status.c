@@ -2,7 +2,7 @@
  * exposure-status.c - per-advisory status and the move-to version; see
  * exposure.h for the rules. Pure: entries and versions in, verdicts out.
  */
-#include "koban/exposure.h"
+#include "range-internal.h"
 #include "util-str.h"
 
 #include <ctype.h>
@@ -44,7 +44,7 @@ static bool same_branch(const char *a, const char *b)
 
 /* Is v at or past the start of some evaluable range, on that range's branch
  * when the scheme is vendor dotted numbers? */
-static bool on_covered_branch(const kb_affected *m, const char *v)
+static bool on_covered_branch(const kb_affected *m, const char *v, const kb_vorder *o)
 {
 	for (size_t i = 0; i < m->n_ranges; i++) {
 		const kb_range *rg = &m->ranges[i];
@@ -57,12 +57,12 @@ static bool on_covered_branch(const kb_affected *m, const char *v)
 			int d = 1;
 			if (m->scheme == KB_VS_INTDOT) {
 				/* on the range's branch, and not before the range starts */
-				if (same_branch(ev->version, v) && kb_version_cmp(KB_VS_INTDOT, v, ev->version, &d) == 0 && d >= 0)
+				if (same_branch(ev->version, v) && kb_vorder_cmp(o, KB_VS_INTDOT, v, ev->version, &d) == 0 && d >= 0)
 					return true;
 				continue;
 			}
 			if (strcmp(ev->version, "0") == 0 ||
-			    (kb_version_cmp(rg->type == KB_RANGE_SEMVER ? KB_VS_SEMVER : m->scheme, v, ev->version, &d) == 0 &&
+			    (kb_vorder_cmp(o, rg->type == KB_RANGE_SEMVER ? KB_VS_SEMVER : m->scheme, v, ev->version, &d) == 0 &&
 			     d >= 0))
 				return true;
 		}
@@ -84,6 +84,12 @@ static bool modules_match(const kb_advisory_affected *af, const char *modules)
 int kb_exposure_status(const kb_advisory_affected *af, const char *version, const char *modules,
                        kb_fstatus *ret_status, const char **ret_fix, kb_error *err)
 {
+	return kb_exposure_status_ordered(af, version, modules, NULL, ret_status, ret_fix, err);
+}
+
+int kb_exposure_status_ordered(const kb_advisory_affected *af, const char *version, const char *modules,
+                               const kb_vorder *o, kb_fstatus *ret_status, const char **ret_fix, kb_error *err)
+{
 	const char *fix = NULL;
 	kb_fstatus st;
 	if (!modules_match(af, modules)) {
@@ -92,9 +98,9 @@ int kb_exposure_status(const kb_advisory_affected *af, const char *version, cons
 		st = KB_FS_UNKNOWN_NO_VERSION;
 	} else {
 		kb_range_verdict in, un;
-		int r = kb_range_eval(&af->match, version, &in, err);
+		int r = kb_range_eval_ordered(&af->match, version, o, &in, err);
 		if (r == 0)
-			r = kb_range_eval(&af->unaffected, version, &un, err);
+			r = kb_range_eval_ordered(&af->unaffected, version, o, &un, err);
 		if (r == KB_EINVAL || r == KB_ELIMIT) {
 			/* "1.0" is no SemVer version: say so for this advisory, do not stop */
 			*ret_status = KB_FS_UNKNOWN_BAD_VERSION;
@@ -104,7 +110,7 @@ int kb_exposure_status(const kb_advisory_affected *af, const char *version, cons
 		}
 		if (r < 0)
 			return r;
-		bool covered = on_covered_branch(&af->match, version);
+		bool covered = on_covered_branch(&af->match, version, o);
 		if (un.affected) { /* a version the advisory marks unaffected, even inside a range */
 			st = covered ? KB_FS_FIXED : KB_FS_NOT_AFFECTED;
 		} else if (in.affected) {

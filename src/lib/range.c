@@ -9,7 +9,7 @@
  * any range (or the explicit version list) says so, and the fix is the
  * smallest one the affecting ranges give.
  */
-#include "koban/range.h"
+#include "range-internal.h"
 
 #include <string.h>
 
@@ -20,6 +20,7 @@ static bool is_zero(const kb_range_event *e)
 
 struct cmpctx {
 	kb_vscheme scheme;
+	const kb_vorder *o;
 	kb_error *err;
 	int rc;
 };
@@ -28,7 +29,7 @@ struct cmpctx {
 static int vcmp(struct cmpctx *c, const char *a, const char *b)
 {
 	int r = 0;
-	int rc = kb_version_cmp(c->scheme, a, b, &r);
+	int rc = kb_vorder_cmp(c->o, c->scheme, a, b, &r);
 	if (rc < 0 && c->rc == 0) {
 		c->rc = rc;
 		kb_error_set(c->err, rc, NULL, 0, 0, KB_NO_OFFSET, "version \"%.80s\" or \"%.80s\": not a valid %s version",
@@ -45,14 +46,14 @@ static int ev_cmp(struct cmpctx *c, const kb_range_event *x, const kb_range_even
 	return vcmp(c, x->version, y->version);
 }
 
-static int eval_range(const kb_range *rg, kb_vscheme scheme, const char *v, bool *affected, const char **fixed,
-                      bool *below_all, bool *above_all, kb_error *err)
+static int eval_range(const kb_range *rg, kb_vscheme scheme, const kb_vorder *o, const char *v, bool *affected,
+                      const char **fixed, bool *below_all, bool *above_all, kb_error *err)
 {
 	if (rg->n_events > KB_RANGE_MAX_EVENTS)
 		return kb_error_set(err, KB_ELIMIT, NULL, 0, 0, KB_NO_OFFSET,
 		                    "a range with %zu events: more than the limit of %d", rg->n_events,
 		                    KB_RANGE_MAX_EVENTS);
-	struct cmpctx c = { rg->type == KB_RANGE_SEMVER ? KB_VS_SEMVER : scheme, err, 0 };
+	struct cmpctx c = { rg->type == KB_RANGE_SEMVER ? KB_VS_SEMVER : scheme, o, err, 0 };
 	size_t order[KB_RANGE_MAX_EVENTS];
 	size_t n = rg->n_events;
 	for (size_t i = 0; i < n; i++) {
@@ -99,13 +100,19 @@ static int eval_range(const kb_range *rg, kb_vscheme scheme, const char *v, bool
 	return 0;
 }
 
-static bool smaller(kb_vscheme scheme, const char *a, const char *b)
+static bool smaller(kb_vscheme scheme, const kb_vorder *o, const char *a, const char *b)
 {
 	int d = 0;
-	return kb_version_cmp(scheme, a, b, &d) == 0 && d < 0;
+	return kb_vorder_cmp(o, scheme, a, b, &d) == 0 && d < 0;
 }
 
 int kb_range_eval(const kb_affected *a, const char *version, kb_range_verdict *ret, kb_error *err)
+{
+	return kb_range_eval_ordered(a, version, NULL, ret, err);
+}
+
+int kb_range_eval_ordered(const kb_affected *a, const char *version, const kb_vorder *o, kb_range_verdict *ret,
+                          kb_error *err)
 {
 	kb_range_verdict out = { .affected = false, .fixed = NULL, .before_all = true, .after_all = true };
 	bool any_range = false;
@@ -116,19 +123,19 @@ int kb_range_eval(const kb_affected *a, const char *version, kb_range_verdict *r
 		any_range = true;
 		bool aff = false;
 		const char *fix = NULL;
-		int r = eval_range(rg, a->scheme, version, &aff, &fix, &out.before_all, &out.after_all, err);
+		int r = eval_range(rg, a->scheme, o, version, &aff, &fix, &out.before_all, &out.after_all, err);
 		if (r < 0)
 			return r;
 		if (!aff)
 			continue;
 		kb_vscheme sc = rg->type == KB_RANGE_SEMVER ? KB_VS_SEMVER : a->scheme;
-		if (fix && (!out.fixed || smaller(sc, fix, out.fixed)))
+		if (fix && (!out.fixed || smaller(sc, o, fix, out.fixed)))
 			out.fixed = fix; /* the smallest fix above v over the affecting ranges */
 		out.affected = true;
 	}
 	for (size_t i = 0; i < a->n_versions && !out.affected; i++) {
 		int d = 1;
-		int r = kb_version_cmp(a->scheme, version, a->versions[i], &d);
+		int r = kb_vorder_cmp(o, a->scheme, version, a->versions[i], &d);
 		if (r == KB_EINVAL) {
 			/* a listed version the scheme cannot read: compare as written */
 			d = strcmp(version, a->versions[i]);

@@ -1,0 +1,506 @@
+/*
+ * exposure-steps.c - every installed version of one package against every
+ * advisory naming it, without evaluating each pair.
+ *
+ * An entry's status is a step function of the version: evaluating it
+ * compares the version only with the entry's own versions (range events and
+ * listed versions), so between two consecutive ones, and at each, the status
+ * and the fix are the same. So every version the entries name and every
+ * installed version are put in one order (sorted once; versions that compare
+ * equal share a rank); each entry keeps its boundaries as sorted ranks; a
+ * version's step in an entry is a binary search over them, and the entry's
+ * status on a step is computed once, by the reference rules
+ * (kb_exposure_status) on the first version that lands there, then reused.
+ * The move-to candidates are entry fixes, so they have ranks too, and the
+ * re-check from a candidate is done once per candidate.
+ *
+ * Stepping holds when one order serves every comparison: all entries share a
+ * scheme, no entry mixes SEMVER-typed ranges into another scheme, every
+ * version they name reads in that scheme, and the scheme is not vendor dotted
+ * numbers (whose "same branch" rule reads the text). Otherwise, and for an
+ * installed version the scheme cannot read, versions are judged one by one
+ * with the reference rules (xp_judge_one). The filter's `reference` flag asks
+ * for that always, so tests can hold the two side by side.
+ */
+#include "exposure-internal.h"
+#include "range-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct vtext {
+	const char *s;
+	int rank; /* -1 until sorted */
+};
+
+struct step_entry {
+	int *b;            /* boundary ranks, ascending, unique */
+	size_t nb;
+	signed char *st;   /* per step (2 * nb + 1): -1 not yet known, else a kb_fstatus */
+	const char **fix;  /* per step: the fix on that step when affected */
+};
+
+struct moved {
+	bool done, fixable;
+	const char *final; /* NULL: the candidate itself */
+};
+
+/* Where each version string the entries point to sits in the order, by the
+ * pointer: comparisons inside the reference rules then cost two probes. */
+struct pslot {
+	const char *p;
+	int rank;
+};
+
+struct key {
+	struct pslot *ps;   /* open addressing, cap a power of two, at most half full */
+	size_t pcap;
+	kb_vorder order;
+	struct xp_run *ru;
+	kb_vscheme scheme;
+	const xp_entry *e;
+	size_t n;
+	kb_map texts;       /* version text -> struct vtext * */
+	struct vtext *tv;   /* the texts, in the order first seen */
+	size_t ntv, captv;
+	struct step_entry *se;
+	struct moved *mv;   /* per rank */
+	int nranks;
+};
+
+static bool is_zero(const kb_range_event *ev)
+{
+	return ev->kind == KB_EVENT_INTRODUCED && strcmp(ev->version, "0") == 0;
+}
+
+/* Can one order of one scheme serve every comparison these entries make? */
+static bool steppable(const xp_entry *e, size_t n, kb_vscheme *ret)
+{
+	kb_vscheme sc = e[0].af->match.scheme;
+	if (sc == KB_VS_INTDOT)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const kb_affected *sets[2] = { &e[i].af->match, &e[i].af->unaffected };
+		for (int k = 0; k < 2; k++) {
+			const kb_affected *m = sets[k];
+			if ((m->n_ranges || m->n_versions) && m->scheme != sc)
+				return false;
+			for (size_t r = 0; r < m->n_ranges; r++) {
+				if (m->ranges[r].type == KB_RANGE_SEMVER && sc != KB_VS_SEMVER)
+					return false;
+				if (m->ranges[r].n_events > KB_RANGE_MAX_EVENTS)
+					return false; /* the reference reports the limit */
+			}
+		}
+	}
+	*ret = sc;
+	return true;
+}
+
+/* The text's entry, added (and checked against the scheme) when new. NULL
+ * with *r set on failure; NULL with *r == 0 when the scheme cannot read it. */
+static struct vtext *text(struct key *k, const char *s, int *r)
+{
+	size_t len = strlen(s);
+	uintptr_t ix = (uintptr_t)kb_map_get(&k->texts, s, len);
+	if (ix)
+		return ix == (uintptr_t)-1 ? NULL : &k->tv[ix - 1];
+	int d = 0;
+	if (kb_version_cmp(k->scheme, s, s, &d) < 0) {
+		*r = kb_map_put(&k->texts, s, len, (void *)(uintptr_t)-1, NULL);
+		return NULL;
+	}
+	if (k->ntv == k->captv) {
+		size_t cap = k->captv ? k->captv * 2 : 256;
+		struct vtext *p = realloc(k->tv, cap * sizeof *p);
+		if (!p) {
+			*r = KB_ENOMEM;
+			return NULL;
+		}
+		k->tv = p;
+		k->captv = cap;
+	}
+	k->tv[k->ntv] = (struct vtext){ s, -1 };
+	*r = kb_map_put(&k->texts, s, len, (void *)(uintptr_t)(k->ntv + 1), NULL);
+	return *r < 0 ? NULL : &k->tv[k->ntv++];
+}
+
+static int pget(const struct key *k, const char *p);
+
+static int rank_of(struct key *k, const char *s)
+{
+	if (k->ps) {
+		int q = pget(k, s);
+		if (q >= 0)
+			return q;
+	}
+	uintptr_t ix = (uintptr_t)kb_map_get(&k->texts, s, strlen(s));
+	return ix && ix != (uintptr_t)-1 ? k->tv[ix - 1].rank : -1;
+}
+
+static size_t phash(const char *p, size_t mask)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)x & mask;
+}
+
+static void pput(struct key *k, const char *p, int rank)
+{
+	size_t mask = k->pcap - 1;
+	for (size_t i = phash(p, mask);; i = (i + 1) & mask)
+		if (!k->ps[i].p || k->ps[i].p == p) {
+			k->ps[i] = (struct pslot){ p, rank };
+			return;
+		}
+}
+
+static int pget(const struct key *k, const char *p)
+{
+	size_t mask = k->pcap - 1;
+	for (size_t i = phash(p, mask);; i = (i + 1) & mask) {
+		if (k->ps[i].p == p)
+			return k->ps[i].rank;
+		if (!k->ps[i].p)
+			return -1;
+	}
+}
+
+static int known(const void *ctx, kb_vscheme sc, const char *a, const char *b, int *ret)
+{
+	const struct key *k = ctx;
+	if (sc != k->scheme)
+		return 0;
+	int x = pget(k, a), y = pget(k, b);
+	if (x < 0 || y < 0)
+		return 0;
+	*ret = (x > y) - (x < y);
+	return 1;
+}
+
+static int cmp_text(const void *a, const void *b, void *ctx)
+{
+	const struct vtext *x = *(struct vtext *const *)a, *y = *(struct vtext *const *)b;
+	int d = 0;
+	kb_version_cmp(*(kb_vscheme *)ctx, x->s, y->s, &d);
+	return d;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Every version the entries name, each checked; false when one does not read. */
+static int collect(struct key *k, bool *ret_ok)
+{
+	int r = 0;
+	*ret_ok = true;
+	for (size_t i = 0; i < k->n && r == 0 && *ret_ok; i++) {
+		const kb_affected *sets[2] = { &k->e[i].af->match, &k->e[i].af->unaffected };
+		for (int s = 0; s < 2 && r == 0 && *ret_ok; s++) {
+			const kb_affected *m = sets[s];
+			for (size_t g = 0; g < m->n_ranges && *ret_ok; g++) {
+				const kb_range *rg = &m->ranges[g];
+				if (rg->type == KB_RANGE_GIT)
+					continue;
+				for (size_t v = 0; v < rg->n_events && r == 0 && *ret_ok; v++)
+					if (!is_zero(&rg->events[v]) && !text(k, rg->events[v].version, &r))
+						*ret_ok = r == 0 ? false : *ret_ok;
+			}
+			for (size_t v = 0; v < m->n_versions && r == 0 && *ret_ok; v++)
+				if (!text(k, m->versions[v], &r))
+					*ret_ok = r == 0 ? false : *ret_ok;
+		}
+	}
+	return r;
+}
+
+/* Sort the texts and give each its rank; equal versions share one. */
+static int rank_all(struct key *k)
+{
+	struct vtext **order = malloc((k->ntv ? k->ntv : 1) * sizeof *order);
+	if (!order)
+		return KB_ENOMEM;
+	for (size_t i = 0; i < k->ntv; i++)
+		order[i] = &k->tv[i];
+	qsort_r(order, k->ntv, sizeof *order, cmp_text, &k->scheme);
+	int rank = -1;
+	for (size_t i = 0; i < k->ntv; i++) {
+		int d = 1;
+		if (i > 0)
+			kb_version_cmp(k->scheme, order[i - 1]->s, order[i]->s, &d);
+		if (d != 0)
+			rank++;
+		order[i]->rank = rank;
+	}
+	k->nranks = rank + 1;
+	free(order);
+	return 0;
+}
+
+/* Each entry's boundaries as ranks, and its empty step table. */
+static int boundaries(struct key *k, char *const *vers, size_t nv)
+{
+	k->se = calloc(k->n, sizeof *k->se);
+	if (!k->se)
+		return KB_ENOMEM;
+	size_t total = nv;
+	for (size_t i = 0; i < k->n; i++) {
+		const kb_affected *sets[2] = { &k->e[i].af->match, &k->e[i].af->unaffected };
+		for (int s = 0; s < 2; s++) {
+			for (size_t g = 0; g < sets[s]->n_ranges; g++)
+				total += sets[s]->ranges[g].n_events;
+			total += sets[s]->n_versions;
+		}
+	}
+	for (k->pcap = 64; k->pcap < 2 * total; k->pcap *= 2)
+		;
+	k->ps = calloc(k->pcap, sizeof *k->ps);
+	if (!k->ps)
+		return KB_ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		int q = vers[i][0] ? rank_of(k, vers[i]) : -1;
+		if (q >= 0)
+			pput(k, vers[i], q);
+	}
+	k->order = (kb_vorder){ known, k };
+	for (size_t i = 0; i < k->n; i++) {
+		struct step_entry *se = &k->se[i];
+		size_t cap = 0;
+		const kb_affected *sets[2] = { &k->e[i].af->match, &k->e[i].af->unaffected };
+		for (int s = 0; s < 2; s++) {
+			for (size_t g = 0; g < sets[s]->n_ranges; g++)
+				cap += sets[s]->ranges[g].n_events;
+			cap += sets[s]->n_versions;
+		}
+		se->b = malloc((cap ? cap : 1) * sizeof *se->b);
+		if (!se->b)
+			return KB_ENOMEM;
+		for (int s = 0; s < 2; s++) {
+			const kb_affected *m = sets[s];
+			for (size_t g = 0; g < m->n_ranges; g++) {
+				if (m->ranges[g].type == KB_RANGE_GIT)
+					continue;
+				for (size_t v = 0; v < m->ranges[g].n_events; v++)
+					if (!is_zero(&m->ranges[g].events[v])) {
+						const char *t = m->ranges[g].events[v].version;
+						se->b[se->nb] = rank_of(k, t);
+						pput(k, t, se->b[se->nb++]);
+					}
+			}
+			for (size_t v = 0; v < m->n_versions; v++) {
+				se->b[se->nb] = rank_of(k, m->versions[v]);
+				pput(k, m->versions[v], se->b[se->nb++]);
+			}
+		}
+		qsort(se->b, se->nb, sizeof *se->b, cmp_int);
+		size_t u = 0;
+		for (size_t j = 0; j < se->nb; j++)
+			if (u == 0 || se->b[u - 1] != se->b[j])
+				se->b[u++] = se->b[j];
+		se->nb = u;
+		size_t steps = 2 * u + 1;
+		se->st = malloc(steps);
+		se->fix = malloc(steps * sizeof *se->fix);
+		if (!se->st || !se->fix)
+			return KB_ENOMEM;
+		memset(se->st, -1, steps);
+	}
+	k->mv = calloc((size_t)(k->nranks > 0 ? k->nranks : 1), sizeof *k->mv);
+	return k->mv ? 0 : KB_ENOMEM;
+}
+
+/* Entry i's status for version text v of rank q. */
+static int status_at(struct key *k, size_t i, const char *v, int q, kb_fstatus *st, const char **fix)
+{
+	struct step_entry *se = &k->se[i];
+	size_t lo = 0, hi = se->nb;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (se->b[mid] < q)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t step = 2 * lo + (lo < se->nb && se->b[lo] == q);
+	if (se->st[step] < 0) {
+		kb_fstatus s;
+		const char *f = NULL;
+		int r = kb_exposure_status_ordered(k->e[i].af, v, NULL, &k->order, &s, &f, k->ru->err);
+		if (r < 0)
+			return r;
+		se->st[step] = (signed char)s;
+		se->fix[step] = f;
+	}
+	*st = (kb_fstatus)se->st[step];
+	*fix = se->fix[step];
+	return 0;
+}
+
+/* kb_exposure_move_to()'s re-check, from candidate c (of rank q), once. */
+static int recheck(struct key *k, const char *c, int q, const struct moved **ret)
+{
+	struct moved *m = &k->mv[q];
+	if (m->done) {
+		*ret = m;
+		return 0;
+	}
+	bool fixable = true;
+	const char *cand = c;
+	int cq = q;
+	for (int round = 0; round < KB_MOVETO_MAX_ROUNDS; round++) {
+		const char *next = cand;
+		int nq = cq;
+		for (size_t i = 0; i < k->n; i++) {
+			kb_fstatus st;
+			const char *fix;
+			int r = status_at(k, i, cand, cq, &st, &fix);
+			if (r < 0)
+				return r;
+			if (st == KB_FS_AFFECTED && fix) {
+				int fq = rank_of(k, fix);
+				if (fq > nq) {
+					next = fix;
+					nq = fq;
+				}
+			} else if (st == KB_FS_AFFECTED) {
+				fixable = false;
+			}
+		}
+		if (next == cand)
+			break;
+		cand = next;
+		cq = nq;
+	}
+	*m = (struct moved){ true, fixable, cand == c ? NULL : cand };
+	*ret = m;
+	return 0;
+}
+
+/* One installed version, stepped. */
+static int judge_stepped(struct key *k, kb_fstatus *st, const char *k1, const char *k2, const char *v, int q,
+                         const char *purl, xp_verdict *out)
+{
+	kb_fstatus worst = KB_FS_NOT_AFFECTED;
+	const char *cand = NULL;
+	int cq = -1;
+	bool fixable = true, any = false;
+	for (size_t i = 0; i < k->n; i++) {
+		const char *fix;
+		int r = status_at(k, i, v, q, &st[i], &fix);
+		if (r < 0)
+			return r;
+		if (xp_rank(st[i]) > xp_rank(worst))
+			worst = st[i];
+		if (st[i] != KB_FS_AFFECTED)
+			continue;
+		any = true;
+		if (!fix) {
+			fixable = false;
+			continue;
+		}
+		int fq = rank_of(k, fix);
+		if (!cand || fq > cq) {
+			cand = fix;
+			cq = fq;
+		}
+	}
+	const char *move = NULL;
+	if (any && cand) {
+		const struct moved *m;
+		int r = recheck(k, cand, cq, &m);
+		if (r < 0)
+			return r;
+		move = m->final ? m->final : cand;
+		fixable = fixable && m->fixable;
+	}
+	int r = xp_finish(k->ru, k->e, k->n, st, worst, move, fixable, false, k1, k2, v, NULL, purl, NULL, out);
+	if (r == 0)
+		out->vex_open = xp_vex_open(k->ru, k->e, k->n, st);
+	return r;
+}
+
+static int keep(struct xp_run *ru, const char *key, xp_verdict *v)
+{
+	xp_verdict *p = &xp_none;
+	if (v->show || v->vex_open) {
+		p = malloc(sizeof *p);
+		if (!p) {
+			xp_verdict_clear(v);
+			return KB_ENOMEM;
+		}
+		*p = *v;
+		/* the two strings held in the verdict itself move with it */
+		if (p->fd.kev_added)
+			p->fd.kev_added = p->kev;
+		if (p->fd.vex)
+			p->fd.vex = p->vex;
+	} else {
+		xp_verdict_clear(v);
+	}
+	void *old = NULL;
+	int r = kb_map_put(&ru->verdicts, key, strlen(key), p, &old);
+	if (r < 0) {
+		if (p != &xp_none) {
+			xp_verdict_clear(p);
+			free(p);
+		}
+		return r;
+	}
+	if (old && old != &xp_none) {
+		xp_verdict_clear(old);
+		free(old);
+	}
+	return 0;
+}
+
+int xp_judge_versions(struct xp_run *ru, const char *k1, const char *k2, const xp_entry *e, size_t n,
+                      char *const *vers, char *const *purls, char *const *keys, size_t nv)
+{
+	struct key k = { .ru = ru, .e = e, .n = n };
+	bool step = !ru->f->reference && steppable(e, n, &k.scheme);
+	int r = 0;
+	if (step)
+		r = collect(&k, &step);
+	int *q = calloc(nv ? nv : 1, sizeof *q);
+	kb_fstatus *st = malloc(n * sizeof *st);
+	if (!q || !st)
+		r = KB_ENOMEM;
+	for (size_t i = 0; step && r == 0 && i < nv; i++) {
+		q[i] = -1;
+		if (vers[i][0] && !text(&k, vers[i], &r) && r == 0)
+			q[i] = -2; /* the scheme cannot read it: the reference says so */
+	}
+	if (step && r == 0)
+		r = rank_all(&k);
+	if (step && r == 0)
+		r = boundaries(&k, vers, nv);
+	for (size_t i = 0; r == 0 && i < nv; i++) {
+		xp_verdict v;
+		int qi = step && vers[i][0] && q[i] != -2 ? rank_of(&k, vers[i]) : -1;
+		if (qi >= 0)
+			r = judge_stepped(&k, st, k1, k2, vers[i], qi, purls[i], &v);
+		else
+			r = xp_judge_one(ru, e, n, false, k1, k2, vers[i], NULL, purls[i], &v);
+		if (r == 0)
+			r = keep(ru, keys[i], &v);
+	}
+	free(q);
+	free(st);
+	if (k.se)
+		for (size_t i = 0; i < n; i++) {
+			free(k.se[i].b);
+			free(k.se[i].st);
+			free(k.se[i].fix);
+		}
+	free(k.se);
+	free(k.mv);
+	free(k.ps);
+	free(k.tv);
+	kb_map_free(&k.texts, NULL);
+	return r;
+}
