@@ -6,7 +6,8 @@ KOBAN = $(BUILD)/src/cli/koban
 
 # Debian packages koban builds and tests with.
 DEPS = gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev libyajl-dev \
-       libcsv-dev libexpat1-dev libcmocka-dev sqlite3 dpkg-dev python3
+       libcsv-dev libexpat1-dev libyaml-dev libcmocka-dev sqlite3 dpkg-dev python3 \
+       libdeflate-dev zlib1g-dev
 # Extra for `make fuzz` (libFuzzer) and `make bench`.
 FUZZ_DEPS = clang libclang-rt-14-dev
 BENCH_DEPS = sqlite3 time python3

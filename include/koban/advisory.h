@@ -38,6 +38,10 @@ typedef struct kb_advisory_affected {
 	kb_affected match;              /* versions and ranges marked affected */
 	kb_affected unaffected;         /* versions and ranges marked unaffected (CVE 5 "unaffected") */
 	kb_vstatus default_status;      /* everything else */
+	/* The vendor's own words when its versions were free text (vendor status
+	 * lists: "affected: < 8.0.1, 7.x; fixed: 8.0.1"), kept whole whether or
+	 * not they could be read into ranges; NULL for structured feeds. */
+	const char *statement;
 } kb_advisory_affected;
 
 typedef struct kb_advisory {
@@ -71,17 +75,74 @@ int kb_advisory_parse_osv(const char *name, const void *data, size_t len, kb_adv
  * as for kb_advisory_parse_osv(). */
 int kb_advisory_parse_cve5(const char *name, const void *data, size_t len, kb_advisory **ret, kb_error *err);
 
+/* Limits on one CSAF document (besides the ones above); each hit gives KB_ELIMIT. */
+#define KB_CSAF_MAX_DEPTH 32              /* product_tree branches nested, and relationships chained */
+#define KB_CSAF_MAX_PRODUCTS 100000       /* products the product tree defines */
+#define KB_CSAF_MAX_VULNERABILITIES 4096  /* entries of vulnerabilities[] */
+#define KB_CSAF_MAX_STATUSES 1000000      /* product references in product_status and vendor_fix
+                                           * remediations, over the document, groups expanded */
+
+/* Parse one CSAF 2.0 document (OASIS csaf-v2.0; "2.1" is read the same way)
+ * of at most KB_ADVISORY_MAX_BYTES into one advisory: document.tracking.id
+ * is its id, every vulnerability's cve and ids[].text its aliases, the title
+ * its summary, the aggregate severity (or the highest CVSS v3 / v4 base
+ * score) its severity. Products come from the product tree (branches walked
+ * for vendor, product name and version or version range, full_product_names,
+ * relationships resolved to their component, purl and cpe helpers); each
+ * vulnerability's product_status and vendor_fix remediations give one
+ * affected entry per product identity (ecosystem + package from a purl, else
+ * vendor + product), entries equal to an earlier vulnerability's dropped.
+ * product_version_range is read as vers ("vers:intdot/>=17.1.0|<17.1.3") or
+ * as a list of comparators; any other text is kept in `statement` and makes
+ * the entry's default_status KB_VSTATUS_UNKNOWN. advisory-csaf.c explains the
+ * mapping. Errors as for kb_advisory_parse_osv(): syntax errors carry line
+ * and column, others the JSON path ("vulnerabilities[0].product_status.fixed[2]");
+ * a product id that the product tree does not define is an error. *ret is
+ * the caller's. */
+int kb_advisory_parse_csaf(const char *name, const void *data, size_t len, kb_advisory **ret, kb_error *err);
+
+/* Limits on one vendor status list; each hit gives KB_ELIMIT. */
+#define KB_VSL_MAX_ENTRIES 100000  /* software entries in one file */
+#define KB_VSL_MAX_CVES 256        /* distinct CVE ids in one file */
+#define KB_VSL_MAX_STATUSES 400000 /* (software entry, CVE) statuses in one file */
+#define KB_VSL_MAX_NAME 256        /* bytes of one vendor or product name */
+#define KB_VSL_MAX_DEPTH 64        /* YAML collections nested in one another */
+
+/* Parse one vendor status list in the shape of cisagov/log4j-affected-db
+ * (data/cisagov_*.yml: a YAML mapping with a `software` list, each entry with
+ * vendor, product and `cves` mapping a CVE id to investigated,
+ * affected_versions, fixed_versions, unaffected_versions) of at most
+ * KB_ADVISORY_MAX_BYTES. Gives one advisory per CVE the file names (id
+ * upper-cased, "CVE-2021-44228"; in order of first appearance), each with one
+ * vendor + product entry per software entry that carries that CVE. The
+ * vendor's version strings are kept whole in `statement`; those that read as
+ * versions or ranges ("2.0 - 2.14.1", "< 8.0.1", "7.x", "All versions", an
+ * exact version) become ranges, and an entry with any string that does not,
+ * or not investigated, or with nothing listed, has default_status
+ * KB_VSTATUS_UNKNOWN (see advisory-cisagov.c for the encodings). Errors:
+ * YAML syntax errors carry line and column; others the line and column of
+ * the offending node and the path to it ("software[3].cves: expected a
+ * mapping ..."). On success *ret holds *ret_n advisories (NULL and 0 for an
+ * empty list), the caller's, freed with kb_advisory_list_free(); on failure
+ * neither is written. */
+int kb_advisory_parse_cisagov(const char *name, const void *data, size_t len, kb_advisory ***ret, size_t *ret_n,
+                              kb_error *err);
+
 /* Accepts NULL; returns NULL. */
 kb_advisory *kb_advisory_free(kb_advisory *a);
 
 /* ---- the store -------------------------------------------------------------- */
 
-typedef enum kb_advisory_format { KB_ADV_FMT_AUTO = 0, KB_ADV_FMT_OSV, KB_ADV_FMT_CVE5 } kb_advisory_format;
+typedef enum kb_advisory_format { KB_ADV_FMT_AUTO = 0, KB_ADV_FMT_OSV, KB_ADV_FMT_CVE5, KB_ADV_FMT_CISAGOV, KB_ADV_FMT_CSAF } kb_advisory_format;
+
+/* "osv", "cve5", ... as the store and the command spell the format. */
+const char *kb_advisory_format_name(kb_advisory_format fmt);
 
 typedef struct kb_advisory_import_stats {
 	kb_advisory_format format;
 	char id[128];       /* the advisory's id */
 	bool replaced;      /* an earlier copy of it was replaced */
+	size_t advisories;  /* advisories the document holds (lists hold many) */
 	size_t keys;        /* packages and products it names */
 } kb_advisory_import_stats;
 

@@ -78,4 +78,24 @@ check '[ $rc = 2 ]' "a bad advisory: exit 2"
 check 'grep -q "more/bad.json: affected\[0\].ranges\[0\].events\[0\]: expected exactly one of" err' "schema error has its path: $(cat err)"
 check 'grep -q "more/broken.json:2:0: expected valid JSON\|more/broken.json:1:.*expected valid JSON\|more/broken.json:2:.*expected valid JSON" err' "syntax error has its line"
 check 'grep -q "^1 advisories imported, 2 failed" imp' "the good one is imported"
+
+# CSAF and a vendor status list (cisagov log4j-affected-db YAML) in one store,
+# read by content whatever the file is called; a list re-imported replaces
+# what it said before, and a YAML syntax error is located.
+export KOBAN_DB=$work/y.db
+printf 'name,category,vendor,product,version\ngw-1,internal,Example Corp,Gateway,2.10.0\ngw-2,internal,Example Corp,Gateway,8.0.1\n' >gw.csv
+"$KOBAN" ledger import -q gw.csv
+cp "$SRC/tests/vectors/cisagov/sample.yml" list.data
+"$KOBAN" advisories import list.data "$SRC/tests/vectors/csaf" >imp 2>err
+rc=$?
+check '[ $rc = 0 ] && grep -q "^7 advisories imported, 0 failed" imp' "import a status list and CSAF ($rc): $(cat imp err)"
+"$KOBAN" exposure >out
+check 'row gw-1 "Gateway 2.10.0 .*affected .*8.0.1 .*CVE-2021-44228"' "a status list's range: $(cat out)"
+check '! grep -q "^gw-2 .*affected" out' "8.0.1 is fixed: not affected"
+"$KOBAN" advisories import --format cisagov list.data >imp 2>err
+check 'grep -q "^4 advisories imported, 0 failed" imp' "re-import: $(cat imp err)"
+printf 'software:\n  - vendor: [unclosed\n' >bad.yml
+"$KOBAN" advisories import bad.yml >imp 2>err
+rc=$?
+check '[ $rc = 2 ] && grep -q "bad.yml:[0-9]*:[0-9]*:" err' "YAML error located ($rc): $(cat err)"
 exit $fail
