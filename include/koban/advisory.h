@@ -159,7 +159,7 @@ int kb_advisories_import_file(kb_store *s, const char *path, kb_advisory_format 
 /* Call cb with every stored advisory that names the package (ecosystem, name)
  * or the product (vendor, product); matching ignores case and an ecosystem's
  * ":release" suffix. The advisory is borrowed for the call. */
-typedef int (*kb_advisory_cb)(const kb_advisory *a, const char *source, void *ctx);
+typedef int (*kb_advisory_cb)(const kb_advisory *a, void *ctx);
 int kb_advisories_naming(kb_store *s, const char *k1, const char *k2, kb_advisory_cb cb, void *ctx, kb_error *err);
 
 /* The same, as a list the caller owns: *ret holds *ret_n advisories, freed

@@ -2,11 +2,14 @@
  * advisory-store.c - advisories in the store: import (validate, then keep the
  * document whole) and lookup by the package or product they name.
  *
- * A document is stored as written, with its source and import time, and read
- * again by its reader when matched: the model lives in one place (the
- * readers) and nothing of a feed is lost in translation. advisory_key holds
- * one row per package (ecosystem without its ":release" part, name) and per
- * product (vendor, product), lower-cased, for lookup.
+ * A document is stored as written, with its source and import time (the
+ * evidence), and what its reader made of it is stored beside it as a compact
+ * record (advisory-pack.c): advisory_key holds one row per package (ecosystem
+ * without its ":release" part, name) and per product (vendor, product),
+ * lower-cased, with the record, clustered by that name and then by advisory
+ * id. Looking up one name reads one run of rows, in order, and no JSON; a
+ * row without a record (written before records existed, or by a koban whose
+ * record layout differs) is read from its document by its reader.
  */
 #include "advisory-internal.h"
 #include "store-internal.h"
@@ -106,7 +109,8 @@ static bool is_list(kb_advisory_format fmt)
 	return fmt == KB_ADV_FMT_CISAGOV;
 }
 
-static int put_key(kb_store *s, sqlite3_stmt *st, int64_t doc, const char *k1, const char *k2, size_t *count,
+static int put_key(kb_store *s, sqlite3_stmt *st, int64_t doc, const kb_advisory *adv, kb_advisory_format fmt,
+                   const char *origin, const kb_buf *rec, const char *k1, const char *k2, size_t *count,
                    kb_error *err)
 {
 	if (!k1 || !k2 || !*k2)
@@ -118,7 +122,11 @@ static int put_key(kb_store *s, sqlite3_stmt *st, int64_t doc, const char *k1, c
 		sqlite3_reset(st);
 		kb_bind_text(st, 1, a);
 		kb_bind_text(st, 2, b);
-		sqlite3_bind_int64(st, 3, doc);
+		kb_bind_text(st, 3, adv->id);
+		kb_bind_text(st, 4, kb_advisory_format_name(fmt));
+		kb_bind_text(st, 5, origin);
+		sqlite3_bind_int64(st, 6, doc);
+		sqlite3_bind_blob(st, 7, rec->data, (int)rec->len, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			r = kb_store_fail(s, err, "index advisory");
 		else if (sqlite3_changes(s->db))
@@ -133,8 +141,9 @@ static int put_key(kb_store *s, sqlite3_stmt *st, int64_t doc, const char *k1, c
 static const char sql_del_one[] = "DELETE FROM advisory_doc WHERE format = ?1 AND advisory = ?2 AND origin = ?3";
 static const char sql_del_origin[] = "DELETE FROM advisory_doc WHERE format = ?1 AND origin = ?2";
 static const char sql_ins_doc[] =
-	"INSERT INTO advisory_doc(advisory, format, origin, source, body, packed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char sql_ins_key[] = "INSERT OR IGNORE INTO advisory_key(k1, k2, doc_id) VALUES (?1, ?2, ?3)";
+	"INSERT INTO advisory_doc(advisory, format, origin, source, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_ins_key[] = "INSERT OR IGNORE INTO advisory_key(k1, k2, advisory, format, origin, doc_id, packed)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 /* Store one parsed advisory with its document and record. */
 static int store_one(kb_store *s, const kb_advisory *a, kb_advisory_format fmt, const char *origin,
@@ -169,7 +178,6 @@ static int store_one(kb_store *s, const kb_advisory *a, kb_advisory_format fmt, 
 		kb_bind_text(ins, 3, origin);
 		kb_bind_text(ins, 4, name);
 		sqlite3_bind_text(ins, 5, data, (int)len, SQLITE_STATIC);
-		sqlite3_bind_blob(ins, 6, rec->data, (int)rec->len, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			r = kb_store_fail(s, err, "store advisory");
 		sqlite3_reset(ins);
@@ -177,9 +185,9 @@ static int store_one(kb_store *s, const kb_advisory *a, kb_advisory_format fmt, 
 	int64_t doc = sqlite3_last_insert_rowid(s->db);
 	for (size_t i = 0; r == 0 && i < a->n_affected; i++) {
 		const kb_advisory_affected *af = &a->affected[i];
-		r = put_key(s, key, doc, af->ecosystem, af->package, &st->keys, err);
+		r = put_key(s, key, doc, a, fmt, origin, rec, af->ecosystem, af->package, &st->keys, err);
 		if (r == 0)
-			r = put_key(s, key, doc, af->vendor, af->product, &st->keys, err);
+			r = put_key(s, key, doc, a, fmt, origin, rec, af->vendor, af->product, &st->keys, err);
 	}
 	return r;
 }
@@ -261,13 +269,12 @@ int kb_advisories_import_file(kb_store *s, const char *path, kb_advisory_format 
 }
 
 static const char sql_kb_advisories_naming[] =
-	"SELECT d.format, d.source, d.packed, d.id, d.advisory FROM advisory_key k"
-	" JOIN advisory_doc d ON d.id = k.doc_id WHERE k.k1 = ?1 AND k.k2 = ?2"
-	" ORDER BY d.advisory, d.format, d.origin";
+	"SELECT format, doc_id, packed, doc_id, advisory FROM advisory_key"
+	" WHERE k1 = ?1 AND k2 = ?2 ORDER BY advisory, format, origin";
 
 /* The advisory of one row: its record, or, for a row written before records
  * existed (or by a koban whose record layout differs), its document. */
-static const char sql_body[] = "SELECT body FROM advisory_doc WHERE id = ?1";
+static const char sql_body[] = "SELECT body, source FROM advisory_doc WHERE id = ?1";
 
 static int row_advisory(kb_store *s, sqlite3_stmt *st, kb_advisory **ret, kb_error *err)
 {
@@ -276,7 +283,6 @@ static int row_advisory(kb_store *s, sqlite3_stmt *st, kb_advisory **ret, kb_err
 	if (rec && kb_adv_unpack(rec, rn, ret) == 0)
 		return 0;
 	kb_advisory_format fmt = format_named(kb_column_text(st, 0));
-	const char *source = kb_column_text(st, 1);
 	sqlite3_stmt *q = NULL;
 	int r = kb_store_cached(s, sql_body, &q, err);
 	if (r < 0)
@@ -289,6 +295,7 @@ static int row_advisory(kb_store *s, sqlite3_stmt *st, kb_advisory **ret, kb_err
 	}
 	const void *body = sqlite3_column_text(q, 0);
 	size_t len = (size_t)sqlite3_column_bytes(q, 0);
+	const char *source = kb_column_text(q, 1);
 	kb_advisory **v = NULL;
 	size_t n = 0;
 	r = parse(source, body, len, fmt, &v, &n, err);
@@ -303,7 +310,7 @@ static int row_advisory(kb_store *s, sqlite3_stmt *st, kb_advisory **ret, kb_err
 			pick = i;
 	if (!n) {
 		free(v);
-		return kb_error_set(err, KB_EFORMAT, source, 0, 0, KB_NO_OFFSET, "stored document holds no advisory");
+		return kb_error_set(err, KB_EFORMAT, NULL, 0, 0, KB_NO_OFFSET, "stored document holds no advisory");
 	}
 	*ret = v[pick];
 	for (size_t i = 0; i < n; i++)
@@ -330,7 +337,7 @@ int kb_advisories_naming(kb_store *s, const char *k1, const char *k2, kb_advisor
 			kb_advisory *adv = NULL;
 			r = row_advisory(s, st, &adv, err);
 			if (r == 0)
-				r = cb(adv, kb_column_text(st, 1), ctx);
+				r = cb(adv, ctx);
 			if (r == KB_KEEP) /* the callback took it */
 				r = 0;
 			else
@@ -350,9 +357,8 @@ struct list {
 	size_t n, cap;
 };
 
-static int keep_cb(const kb_advisory *a, const char *source, void *ctx)
+static int keep_cb(const kb_advisory *a, void *ctx)
 {
-	(void)source;
 	struct list *l = ctx;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;

@@ -224,7 +224,7 @@ static void verdict_free(void *p)
 	}
 }
 
-bool xp_vex_open(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *st)
+bool xp_vex_open(struct xp_run *ru, const xp_entry *e, size_t n, const xp_st *st)
 {
 	if (!ru->have_vex)
 		return false;
@@ -246,7 +246,7 @@ bool xp_vex_open(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatu
 	return false;
 }
 
-int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *st, kb_fstatus worst,
+int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const xp_st *st, kb_fstatus worst,
               const char *move, bool fixable, bool product, const char *k1, const char *k2, const char *version,
               const char *modules, const char *purl, const char *vex_why, xp_verdict *out)
 {
@@ -255,24 +255,32 @@ int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *
 	if (!out->show)
 		return 0;
 	kb_buf_reset(&ru->ids);
-	const char *sev = NULL;
+	const char *sev = NULL, *seen_sev = NULL;
+	int sev_r = 0, seen_r = 0;
 	const kb_advisory *last = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (st[i] != worst || e[i].owner == last)
+		if (st[i] != (xp_st)worst || e[i].owner == last)
 			continue;
 		last = e[i].owner;
 		if (ru->ids.len)
 			kb_buf_putc(&ru->ids, ',');
 		kb_buf_puts(&ru->ids, e[i].owner->id);
-		if (sev_rank(e[i].owner->severity) > sev_rank(sev))
-			sev = e[i].owner->severity;
+		const char *os = e[i].owner->severity;
+		if (os != seen_sev) { /* severities repeat: rank each text once in a row */
+			seen_sev = os;
+			seen_r = sev_rank(os);
+		}
+		if (seen_r > sev_r) {
+			sev = os;
+			sev_r = seen_r;
+		}
 	}
 	/* KEV and EPSS for the CVEs behind the verdict, not behind "fixed" */
 	const char *kev = NULL;
 	double epss = 0;
 	last = NULL;
 	for (size_t i = 0; i < n && xp_rank(worst) > xp_rank(KB_FS_FIXED) && (ru->kev.n || ru->epss.n); i++) {
-		if (st[i] != worst || e[i].owner == last)
+		if (st[i] != (xp_st)worst || e[i].owner == last)
 			continue;
 		last = e[i].owner;
 		for (size_t k = 0; k <= e[i].owner->n_aliases; k++) {
@@ -359,14 +367,17 @@ int xp_judge_one(struct xp_run *ru, const xp_entry *e, size_t n, bool product, c
 	if (!n)
 		return 0;
 	/* one allocation for the per-entry arrays: no entry is ever dropped */
-	void *mem = malloc(n * (sizeof(void *) + sizeof(kb_fstatus)) + 1);
+	void *mem = malloc(n * (sizeof(void *) + sizeof(xp_st)) + 1);
 	if (!mem)
 		return KB_ENOMEM;
 	const kb_advisory_affected **live = mem;
-	kb_fstatus *st = (kb_fstatus *)(live + n);
+	xp_st *st = (xp_st *)(live + n);
 	int r = 0;
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = kb_exposure_status(e[i].af, version, modules, &st[i], NULL, ru->err);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		kb_fstatus one;
+		r = kb_exposure_status(e[i].af, version, modules, &one, NULL, ru->err);
+		st[i] = (xp_st)one;
+	}
 	/* OpenVEX: what the vendor or the team says of an advisory here holds for
 	 * all of its entries; asked once per advisory that has an open verdict */
 	char vex_why[320] = "";
@@ -393,10 +404,10 @@ int xp_judge_one(struct xp_run *ru, const xp_entry *e, size_t n, bool product, c
 			if (e[j].owner != e[i].owner)
 				continue;
 			if (strcmp(vx.status, "not_affected") == 0) {
-				st[j] = KB_FS_NOT_AFFECTED_VEX;
+				st[j] = (xp_st)KB_FS_NOT_AFFECTED_VEX;
 				snprintf(vex_why, sizeof vex_why, "%s", vx.justification[0] ? vx.justification : vx.impact);
 			} else if (strcmp(vx.status, "fixed") == 0 && xp_rank(st[j]) > xp_rank(KB_FS_FIXED)) {
-				st[j] = KB_FS_FIXED;
+				st[j] = (xp_st)KB_FS_FIXED;
 			}
 		}
 	}
@@ -406,7 +417,7 @@ int xp_judge_one(struct xp_run *ru, const xp_entry *e, size_t n, bool product, c
 		if (st[i] != KB_FS_NOT_AFFECTED_VEX)
 			live[nlive++] = e[i].af;
 		if (xp_rank(st[i]) > xp_rank(worst))
-			worst = st[i];
+			worst = (kb_fstatus)st[i];
 	}
 	if (r == 0 && nlive == 0)
 		worst = KB_FS_NOT_AFFECTED_VEX;

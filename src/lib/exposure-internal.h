@@ -58,18 +58,21 @@ extern xp_verdict xp_none;   /* a package no advisory names */
 
 int xp_rank(kb_fstatus s);
 
+/* Statuses of the entries, one byte each (a kb_fstatus). */
+typedef signed char xp_st;
+
 /* Complete a verdict from per-entry statuses: the advisories behind the
  * worst status, their highest severity, KEV and EPSS, end of life and the
  * supported branch to move to. `out` is zeroed first; the caller frees it
  * with xp_verdict_clear(). */
-int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *st, kb_fstatus worst,
+int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const xp_st *st, kb_fstatus worst,
               const char *move, bool fixable, bool product, const char *k1, const char *k2, const char *version,
               const char *modules, const char *purl, const char *vex_why, xp_verdict *out);
 void xp_verdict_clear(xp_verdict *v);
 
 /* Is any advisory behind an open status (worse than fixed) the subject of a
  * VEX statement? */
-bool xp_vex_open(struct xp_run *ru, const xp_entry *e, size_t n, const kb_fstatus *st);
+bool xp_vex_open(struct xp_run *ru, const xp_entry *e, size_t n, const xp_st *st);
 
 /* The entries of `advs` that name (k1, k2): a product when `product`, else a
  * package; limited to the --advisory filter. *ret is malloc'd. */

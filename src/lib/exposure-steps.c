@@ -38,6 +38,7 @@ struct step_entry {
 	size_t nb;
 	signed char *st;   /* per step (2 * nb + 1): -1 not yet known, else a kb_fstatus */
 	const char **fix;  /* per step: the fix on that step when affected */
+	int *fixr;         /* per step: the fix's rank */
 };
 
 struct moved {
@@ -306,12 +307,28 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 		size_t steps = 2 * u + 1;
 		se->st = malloc(steps);
 		se->fix = malloc(steps * sizeof *se->fix);
-		if (!se->st || !se->fix)
+		se->fixr = malloc(steps * sizeof *se->fixr);
+		if (!se->st || !se->fix || !se->fixr)
 			return KB_ENOMEM;
 		memset(se->st, -1, steps);
 	}
 	k->mv = calloc((size_t)(k->nranks > 0 ? k->nranks : 1), sizeof *k->mv);
 	return k->mv ? 0 : KB_ENOMEM;
+}
+
+/* Fill entry i's step from version text v (any version on that step). */
+static int fill(struct key *k, size_t i, size_t step, const char *v)
+{
+	struct step_entry *se = &k->se[i];
+	kb_fstatus s;
+	const char *f = NULL;
+	int r = kb_exposure_status_ordered(k->e[i].af, v, NULL, &k->order, &s, &f, k->ru->err);
+	if (r < 0)
+		return r;
+	se->st[step] = (signed char)s;
+	se->fix[step] = f;
+	se->fixr[step] = f ? rank_of(k, f) : -1;
+	return 0;
 }
 
 /* Entry i's status for version text v of rank q. */
@@ -328,13 +345,9 @@ static int status_at(struct key *k, size_t i, const char *v, int q, kb_fstatus *
 	}
 	size_t step = 2 * lo + (lo < se->nb && se->b[lo] == q);
 	if (se->st[step] < 0) {
-		kb_fstatus s;
-		const char *f = NULL;
-		int r = kb_exposure_status_ordered(k->e[i].af, v, NULL, &k->order, &s, &f, k->ru->err);
+		int r = fill(k, i, step, v);
 		if (r < 0)
 			return r;
-		se->st[step] = (signed char)s;
-		se->fix[step] = f;
 	}
 	*st = (kb_fstatus)se->st[step];
 	*fix = se->fix[step];
@@ -381,49 +394,6 @@ static int recheck(struct key *k, const char *c, int q, const struct moved **ret
 	return 0;
 }
 
-/* One installed version, stepped. */
-static int judge_stepped(struct key *k, kb_fstatus *st, const char *k1, const char *k2, const char *v, int q,
-                         const char *purl, xp_verdict *out)
-{
-	kb_fstatus worst = KB_FS_NOT_AFFECTED;
-	const char *cand = NULL;
-	int cq = -1;
-	bool fixable = true, any = false;
-	for (size_t i = 0; i < k->n; i++) {
-		const char *fix;
-		int r = status_at(k, i, v, q, &st[i], &fix);
-		if (r < 0)
-			return r;
-		if (xp_rank(st[i]) > xp_rank(worst))
-			worst = st[i];
-		if (st[i] != KB_FS_AFFECTED)
-			continue;
-		any = true;
-		if (!fix) {
-			fixable = false;
-			continue;
-		}
-		int fq = rank_of(k, fix);
-		if (!cand || fq > cq) {
-			cand = fix;
-			cq = fq;
-		}
-	}
-	const char *move = NULL;
-	if (any && cand) {
-		const struct moved *m;
-		int r = recheck(k, cand, cq, &m);
-		if (r < 0)
-			return r;
-		move = m->final ? m->final : cand;
-		fixable = fixable && m->fixable;
-	}
-	int r = xp_finish(k->ru, k->e, k->n, st, worst, move, fixable, false, k1, k2, v, NULL, purl, NULL, out);
-	if (r == 0)
-		out->vex_open = xp_vex_open(k->ru, k->e, k->n, st);
-	return r;
-}
-
 static int keep(struct xp_run *ru, const char *key, xp_verdict *v)
 {
 	xp_verdict *p = &xp_none;
@@ -458,6 +428,116 @@ static int keep(struct xp_run *ru, const char *key, xp_verdict *v)
 	return 0;
 }
 
+/* What one point (a rank) holds over all entries: the worst status, and for
+ * the move-to whether anything affects it, whether an affecting entry has no
+ * fix, and the largest fix (the first entry to name it). */
+struct point {
+	int rank;
+	const char *text;       /* an installed version of this rank */
+	kb_fstatus worst;
+	bool any, unfixable;
+	const char *fix;
+	int fixr;
+};
+
+/* Every entry against every point, entry by entry: a merge of the entry's
+ * boundaries with the points (both ascending) gives each point's step
+ * without a search. Statuses go to m (point-major: m[p * n + i]). */
+static int sweep(struct key *k, struct point *pt, size_t np, xp_st *m)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		struct step_entry *se = &k->se[i];
+		size_t j = 0;
+		for (size_t p = 0; p < np; p++) {
+			int q = pt[p].rank;
+			while (j < se->nb && se->b[j] < q)
+				j++;
+			size_t step = 2 * j + (j < se->nb && se->b[j] == q);
+			if (se->st[step] < 0) {
+				int r = fill(k, i, step, pt[p].text);
+				if (r < 0)
+					return r;
+			}
+			kb_fstatus s = (kb_fstatus)se->st[step];
+			m[p * k->n + i] = (xp_st)s;
+			if (xp_rank(s) > xp_rank(pt[p].worst))
+				pt[p].worst = s;
+			if (s != KB_FS_AFFECTED)
+				continue;
+			pt[p].any = true;
+			if (!se->fix[step])
+				pt[p].unfixable = true;
+			else if (!pt[p].fix || se->fixr[step] > pt[p].fixr) {
+				pt[p].fix = se->fix[step];
+				pt[p].fixr = se->fixr[step];
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+	const struct point *x = a, *y = b;
+	return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* The installed versions that read in the scheme, stepped: verdicts into
+ * ru->verdicts. q[i] is version i's rank, or < 0 when it is judged apart. */
+static int judge_points(struct key *k, const char *k1, const char *k2, char *const *vers, char *const *purls,
+                        char *const *keys, size_t nv, const int *q)
+{
+	struct point *pt = malloc((nv ? nv : 1) * sizeof *pt);
+	if (!pt)
+		return KB_ENOMEM;
+	size_t np = 0;
+	for (size_t i = 0; i < nv; i++)
+		if (q[i] >= 0)
+			pt[np++] = (struct point){ .rank = q[i], .text = vers[i], .worst = KB_FS_NOT_AFFECTED, .fixr = -1 };
+	qsort(pt, np, sizeof *pt, cmp_point);
+	size_t u = 0; /* one point per rank */
+	for (size_t p = 0; p < np; p++)
+		if (u == 0 || pt[u - 1].rank != pt[p].rank)
+			pt[u++] = pt[p];
+	np = u;
+	xp_st *m = malloc((np ? np : 1) * k->n);
+	int r = m ? sweep(k, pt, np, m) : KB_ENOMEM;
+	for (size_t i = 0; r == 0 && i < nv; i++) {
+		if (q[i] < 0)
+			continue;
+		size_t lo = 0, hi = np;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (pt[mid].rank < q[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		const struct point *P = &pt[lo];
+		const char *move = NULL;
+		bool fixable = !P->unfixable;
+		if (P->any && P->fix) {
+			const struct moved *mv;
+			r = recheck(k, P->fix, P->fixr, &mv);
+			if (r < 0)
+				break;
+			move = mv->final ? mv->final : P->fix;
+			fixable = fixable && mv->fixable;
+		}
+		const xp_st *st = &m[lo * k->n];
+		xp_verdict v;
+		r = xp_finish(k->ru, k->e, k->n, st, P->worst, move, fixable, false, k1, k2, vers[i], NULL, purls[i],
+		              NULL, &v);
+		if (r == 0) {
+			v.vex_open = xp_vex_open(k->ru, k->e, k->n, st);
+			r = keep(k->ru, keys[i], &v);
+		}
+	}
+	free(m);
+	free(pt);
+	return r;
+}
+
 int xp_judge_versions(struct xp_run *ru, const char *k1, const char *k2, const xp_entry *e, size_t n,
                       char *const *vers, char *const *purls, char *const *keys, size_t nv)
 {
@@ -467,8 +547,7 @@ int xp_judge_versions(struct xp_run *ru, const char *k1, const char *k2, const x
 	if (step)
 		r = collect(&k, &step);
 	int *q = calloc(nv ? nv : 1, sizeof *q);
-	kb_fstatus *st = malloc(n * sizeof *st);
-	if (!q || !st)
+	if (!q)
 		r = KB_ENOMEM;
 	for (size_t i = 0; step && r == 0 && i < nv; i++) {
 		q[i] = -1;
@@ -479,23 +558,25 @@ int xp_judge_versions(struct xp_run *ru, const char *k1, const char *k2, const x
 		r = rank_all(&k);
 	if (step && r == 0)
 		r = boundaries(&k, vers, nv);
+	for (size_t i = 0; step && r == 0 && i < nv; i++)
+		q[i] = vers[i][0] && q[i] != -2 ? rank_of(&k, vers[i]) : -1;
+	if (step && r == 0)
+		r = judge_points(&k, k1, k2, vers, purls, keys, nv, q);
 	for (size_t i = 0; r == 0 && i < nv; i++) {
+		if (step && q[i] >= 0)
+			continue;
 		xp_verdict v;
-		int qi = step && vers[i][0] && q[i] != -2 ? rank_of(&k, vers[i]) : -1;
-		if (qi >= 0)
-			r = judge_stepped(&k, st, k1, k2, vers[i], qi, purls[i], &v);
-		else
-			r = xp_judge_one(ru, e, n, false, k1, k2, vers[i], NULL, purls[i], &v);
+		r = xp_judge_one(ru, e, n, false, k1, k2, vers[i], NULL, purls[i], &v);
 		if (r == 0)
 			r = keep(ru, keys[i], &v);
 	}
 	free(q);
-	free(st);
 	if (k.se)
 		for (size_t i = 0; i < n; i++) {
 			free(k.se[i].b);
 			free(k.se[i].st);
 			free(k.se[i].fix);
+			free(k.se[i].fixr);
 		}
 	free(k.se);
 	free(k.mv);

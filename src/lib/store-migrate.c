@@ -139,11 +139,14 @@ static const char *const migrations[] = {
 	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
 	"  PRIMARY KEY (vulnerability, product)"
 	") WITHOUT ROWID;",
-	/* 6: advisories from more readers (CSAF, vendor status lists), a
-	 * document's compact record beside its text (advisory-pack.c: matching
-	 * reads the record, not the JSON), and identity by (format, advisory,
-	 * origin): origin is "" for feeds whose ids are global (OSV, CVE, CSAF)
-	 * and the file's name for lists that each speak of the same CVEs. */
+	/* 6: advisories from more readers (CSAF, vendor status lists); identity
+	 * by (format, advisory, origin): origin is "" for feeds whose ids are
+	 * global (OSV, CVE, CSAF) and the file's name for lists that each speak of
+	 * the same CVEs. advisory_key now carries the compact record of the
+	 * advisory (advisory-pack.c) for each name it gives, clustered by name
+	 * and then advisory: matching one package reads one run of rows, in
+	 * order, and never the documents (rows migrated from schema 5 have no
+	 * record; their document is read instead). */
 	"CREATE TABLE advisory_doc6 ("
 	"  id INTEGER PRIMARY KEY,"
 	"  advisory TEXT NOT NULL,"
@@ -151,7 +154,6 @@ static const char *const migrations[] = {
 	"  origin TEXT NOT NULL DEFAULT '',"
 	"  source TEXT NOT NULL,"
 	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-	"  packed BLOB,"       /* before the body: read without walking the body's pages */
 	"  body TEXT NOT NULL,"
 	"  UNIQUE (format, advisory, origin)"
 	");"
@@ -160,10 +162,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE advisory_key6 ("
 	"  k1 TEXT NOT NULL,"
 	"  k2 TEXT NOT NULL,"
+	"  advisory TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  origin TEXT NOT NULL,"
 	"  doc_id INTEGER NOT NULL REFERENCES advisory_doc6(id) ON DELETE CASCADE,"
-	"  PRIMARY KEY (k1, k2, doc_id)"
+	"  packed BLOB,"
+	"  PRIMARY KEY (k1, k2, advisory, format, origin)"
 	") WITHOUT ROWID;"
-	"INSERT INTO advisory_key6 SELECT k1, k2, doc_id FROM advisory_key;"
+	"INSERT OR IGNORE INTO advisory_key6(k1, k2, advisory, format, origin, doc_id)"
+	"  SELECT k.k1, k.k2, d.advisory, d.format, '', k.doc_id FROM advisory_key k"
+	"  JOIN advisory_doc d ON d.id = k.doc_id;"
 	"DROP TABLE advisory_key;"
 	"DROP TABLE advisory_doc;"
 	"ALTER TABLE advisory_doc6 RENAME TO advisory_doc;"

@@ -3,7 +3,9 @@
  * same advisory, and a damaged record is refused, never read past.
  */
 #include "acme-advisories.h"
+#include <sqlite3.h>
 #include "advisory-internal.h"
+#include "store-internal.h"
 
 static void same_str(const char *a, const char *b)
 {
@@ -112,11 +114,40 @@ static void test_damaged(void **state)
 	kb_advisory_free(a);
 }
 
+/* A row whose record is missing (written by schema 5) or does not read back
+ * (another record layout) is read from its document instead. */
+static void test_store_falls_back_to_document(void **state)
+{
+	(void)state;
+	kb_store *s = NULL;
+	kb_error err;
+	assert_int_equal(kb_store_open(KB_STORE_MEMORY, KB_STORE_CREATE, &s, &err), 0);
+	char path[1024];
+	snprintf(path, sizeof path, "%s%s", ACME, "osv/GHSA-jfh8-c2jp-5v3q.json");
+	assert_int_equal(kb_advisories_import_file(s, path, KB_ADV_FMT_AUTO, NULL, &err), 0);
+	static const char *const damage[] = { "UPDATE advisory_key SET packed = NULL",
+		                              "UPDATE advisory_key SET packed = x'4b7f00'" };
+	for (int i = 0; i < 3; i++) {
+		if (i > 0)
+			assert_int_equal(sqlite3_exec(s->db, damage[i - 1], NULL, NULL, NULL), SQLITE_OK);
+		kb_advisory **v = NULL;
+		size_t n = 0;
+		assert_int_equal(kb_advisories_load(s, "Maven", "org.apache.logging.log4j:log4j-core", &v, &n, &err), 0);
+		assert_int_equal(n, 1);
+		kb_advisory *a = load("osv/GHSA-jfh8-c2jp-5v3q.json");
+		same(a, v[0]);
+		kb_advisory_free(a);
+		kb_advisory_list_free(v, n);
+	}
+	kb_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_store_falls_back_to_document),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
