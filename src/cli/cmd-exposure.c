@@ -75,21 +75,33 @@ static int on_finding(const kb_finding *f, void *ctx)
 	struct rows *rs = ctx;
 	char what[512];
 	snprintf(what, sizeof what, "%s %s", f->name, *f->version ? f->version : "(no version)");
-	char why[1024];
-	snprintf(why, sizeof why, "%s", f->advisories);
-	size_t w = strlen(why);
+	/* why: every advisory id (CSV and JSON consumers get them all; the table
+	 * cuts the cell), then what makes it urgent */
+	char tail[768];
+	size_t w = 0;
+	tail[0] = '\0';
 	if (f->kev_added)
-		w += (size_t)snprintf(why + w, sizeof why - w, "; known exploited (CISA KEV %s)", f->kev_added);
-	if (f->status == KB_FS_AFFECTED && !f->fixable && w < sizeof why)
-		w += (size_t)snprintf(why + w, sizeof why - w, "; no fix on this branch");
-	if (f->eol && w < sizeof why) {
-		w += (size_t)snprintf(why + w, sizeof why - w, "; %s is end-of-life%s%s", f->cycle,
+		w += (size_t)snprintf(tail + w, sizeof tail - w, "; known exploited (CISA KEV %s)", f->kev_added);
+	if (f->epss > 0 && w < sizeof tail)
+		w += (size_t)snprintf(tail + w, sizeof tail - w, "; EPSS %.2f", f->epss);
+	if (f->status == KB_FS_AFFECTED && !f->fixable && w < sizeof tail)
+		w += (size_t)snprintf(tail + w, sizeof tail - w, "; no fix on this branch");
+	if (f->eol && w < sizeof tail) {
+		w += (size_t)snprintf(tail + w, sizeof tail - w, "; %s is end-of-life%s%s", f->cycle,
 		                      f->eol_from ? " since " : "", f->eol_from ? f->eol_from : "");
-		if (f->supported_move && w < sizeof why)
-			snprintf(why + w, sizeof why - w, ": move to %s on %s (supported%s%s)", f->supported_move,
-			         f->supported_cycle, f->supported_until ? " until " : "",
-			         f->supported_until ? f->supported_until : "");
+		if (f->supported_move && w < sizeof tail)
+			w += (size_t)snprintf(tail + w, sizeof tail - w, ": move to %s on %s (supported%s%s)",
+			                      f->supported_move, f->supported_cycle, f->supported_until ? " until " : "",
+			                      f->supported_until ? f->supported_until : "");
 	}
+	if (f->vex && w < sizeof tail)
+		snprintf(tail + w, sizeof tail - w, "; VEX: %s", f->vex);
+	size_t na = strlen(f->advisories);
+	char *why = malloc(na + strlen(tail) + 1);
+	if (!why)
+		return KB_ENOMEM;
+	memcpy(why, f->advisories, na);
+	strcpy(why + na, tail);
 	char status[96];
 	snprintf(status, sizeof status, "%s%s", kb_fstatus_name(f->status), f->eol ? " + end-of-life" : "");
 	const char *cells[7] = { f->asset->field[KB_AF_NAME], owner_of(f->asset), what, status, f->move_to,
@@ -102,9 +114,8 @@ static int on_finding(const kb_finding *f, void *ctx)
 		prio = 20;
 	if (f->status == KB_FS_NOT_AFFECTED || f->status == KB_FS_NOT_AFFECTED_VEX)
 		prio = 50;
-	if (f->vex && w < sizeof why)
-		snprintf(why + w, sizeof why - w, "; VEX: %s", f->vex);
 	add(rs, prio, cells);
+	free(why);
 	if (f->status == KB_FS_AFFECTED)
 		rs->findings = true;
 	return 0;
