@@ -1,12 +1,15 @@
 /*
- * cmd-advisories.c - `koban advisories import FILE|DIR...`: OSV and CVE JSON 5
- * documents (directories are walked for *.json), one transaction each; a
- * malformed document is reported with its location and the others are still
- * imported.
+ * cmd-advisories.c - `koban advisories import FILE|DIR...`: OSV, CVE JSON 5,
+ * CSAF and vendor status list documents, and the feeds that rank and date
+ * them; directories are walked for *.json, *.csv, *.yml, *.yaml and *.zip,
+ * and ZIPs (OSV's all.zip) are read entry by entry. Each document is one
+ * savepoint inside a batch transaction: a malformed one is reported with its
+ * location and rolled back alone, and the others are still imported.
  */
 #include "cli.h"
 #include "exposure-cli.h"
 #include "koban/feeds.h"
+#include "koban/zip.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -23,6 +26,10 @@ static const char usage_import[] = "koban advisories import [--format osv|cve5|c
  * bad one is rolled back alone), and committing once per batch instead of
  * once per document is what makes a 500,000-record feed load in seconds. */
 #define ADVISORIES_BATCH 8192
+/* Bytes inflated from one ZIP of advisories: OSV's all.zip of every
+ * ecosystem inflates to a few GiB; each document is also held to
+ * KB_ADVISORY_MAX_BYTES. */
+#define ADVISORIES_ZIP_MAX_INFLATED (64ull << 30)
 
 struct totals {
 	unsigned ok, failed, replaced, feeds;
@@ -44,6 +51,27 @@ static void batch_next(kb_store *s, struct totals *t, bool reopen)
 	t->in_batch = 0;
 	if (reopen)
 		t->batch_open = kb_store_begin(s, &err) == 0;
+}
+
+/* Count one imported document (and say so with --json). */
+static void imported(cli *c, kb_store *s, const char *path, const kb_advisory_import_stats *st, struct totals *t)
+{
+	t->ok += st->advisories ? (unsigned)st->advisories : 1;
+	t->replaced += st->replaced;
+	if (t->batch_open && ++t->in_batch >= ADVISORIES_BATCH)
+		batch_next(s, t, true);
+	if (c->fmt == OUT_JSON) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:I}", "type", "advisory", "file", path,
+		                      "status", "ok", "id", st->id, "format", kb_advisory_format_name(st->format),
+		                      "advisories", (json_int_t)st->advisories, "replaced", st->replaced, "names",
+		                      (json_int_t)st->keys);
+		char *js = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (js)
+			puts(js);
+		free(js);
+		json_decref(o);
+	}
+	progress_update(c, "advisories", t->ok + t->failed, 0, t->ok);
 }
 
 static void import_one(cli *c, kb_store *s, const char *path, kb_advisory_format fmt, struct totals *t)
@@ -76,22 +104,78 @@ static void import_one(cli *c, kb_store *s, const char *path, kb_advisory_format
 		t->failed++;
 		return;
 	}
-	t->ok += st.advisories ? (unsigned)st.advisories : 1;
-	t->replaced += st.replaced;
-	if (t->batch_open && ++t->in_batch >= ADVISORIES_BATCH)
-		batch_next(s, t, true);
-	if (c->fmt == OUT_JSON) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:I}", "type", "advisory", "file", path,
-		                      "status", "ok", "id", st.id, "format", kb_advisory_format_name(st.format),
-		                      "advisories", (json_int_t)st.advisories, "replaced", st.replaced, "names",
-		                      (json_int_t)st.keys);
-		char *js = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		if (js)
-			puts(js);
-		free(js);
-		json_decref(o);
+	imported(c, s, path, &st, t);
+}
+
+/* A ZIP of advisories (OSV's all.zip dumps): every *.json, *.yml or *.yaml
+ * entry is one document, named "all.zip!/GHSA-....json" in errors; a bad
+ * entry is reported and the others are still imported. */
+static void import_zip(cli *c, kb_store *s, const char *path, kb_advisory_format fmt, struct totals *t)
+{
+	kb_zip_budget budget;
+	kb_zip_budget_init(&budget, ADVISORIES_ZIP_MAX_INFLATED);
+	kb_zip *z = NULL;
+	kb_error err;
+	kb_error_clear(&err);
+	if (kb_zip_open_file(path, &budget, &z, &err) < 0) {
+		cli_report(&err);
+		t->failed++;
+		return;
 	}
-	progress_update(c, "advisories", t->ok + t->failed, 0, t->ok);
+	kb_zip_entry e;
+	int r;
+	while ((r = kb_zip_next(z, &e, &err)) == 1) {
+		size_t nl = e.name_len;
+		bool doc = !e.is_dir && ((nl > 5 && strcmp(e.name + nl - 5, ".json") == 0) ||
+		                         (nl > 4 && strcmp(e.name + nl - 4, ".yml") == 0) ||
+		                         (nl > 5 && strcmp(e.name + nl - 5, ".yaml") == 0));
+		if (!doc)
+			continue;
+		char *name = malloc(strlen(path) + nl + 3);
+		if (!name) {
+			cli_error("out of memory");
+			t->failed++;
+			break;
+		}
+		sprintf(name, "%s!/%s", path, e.name);
+		kb_error_clear(&err);
+		kb_zip_data d = { 0 };
+		kb_advisory_import_stats st;
+		if (e.uncompressed_size > KB_ADVISORY_MAX_BYTES) {
+			kb_error_set(&err, KB_ELIMIT, name, 0, 0, KB_NO_OFFSET,
+			             "%llu bytes: more than the limit of %u for one advisory",
+			             (unsigned long long)e.uncompressed_size, (unsigned)KB_ADVISORY_MAX_BYTES);
+			cli_report(&err);
+			t->failed++;
+		} else if (kb_zip_read(z, &e, &d, &err) < 0 ||
+		           kb_advisories_import_mem(s, name, d.bytes, d.size, fmt, &st, &err) < 0) {
+			if (!err.file[0])
+				kb_error_set(&err, err.code ? err.code : KB_EIO, name, 0, 0, KB_NO_OFFSET, "%s", err.msg);
+			cli_report(&err);
+			t->failed++;
+		} else {
+			imported(c, s, name, &st, t);
+		}
+		kb_zip_data_clear(&d);
+		free(name);
+	}
+	if (r < 0) {
+		cli_report(&err);
+		t->failed++;
+	}
+	kb_zip_free(z);
+}
+
+static bool is_zip(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char m[4] = { 0 };
+	size_t n = f ? fread(m, 1, 4, f) : 0;
+	if (f)
+		fclose(f);
+	size_t pl = strlen(path);
+	return (n == 4 && memcmp(m, "PK\3\4", 4) == 0) || (n == 4 && memcmp(m, "PK\5\6", 4) == 0) ||
+	       (pl > 4 && strcmp(path + pl - 4, ".zip") == 0);
 }
 
 static int no_dots(const struct dirent *d)
@@ -108,7 +192,10 @@ static void walk(cli *c, kb_store *s, const char *path, int depth, kb_advisory_f
 		return;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		import_one(c, s, path, fmt, t);
+		if (is_zip(path))
+			import_zip(c, s, path, fmt, t);
+		else
+			import_one(c, s, path, fmt, t);
 		return;
 	}
 	if (depth >= ADVISORIES_MAX_DEPTH) {
@@ -128,7 +215,8 @@ static void walk(cli *c, kb_store *s, const char *path, int depth, kb_advisory_f
 			if (stat(p, &st) == 0 && (S_ISDIR(st.st_mode) || (nl > 5 && strcmp(p + nl - 5, ".json") == 0) ||
 			                          (nl > 4 && strcmp(p + nl - 4, ".csv") == 0) ||
 			                          (nl > 4 && strcmp(p + nl - 4, ".yml") == 0) ||
-			                          (nl > 5 && strcmp(p + nl - 5, ".yaml") == 0)))
+			                          (nl > 5 && strcmp(p + nl - 5, ".yaml") == 0) ||
+			                          (nl > 4 && strcmp(p + nl - 4, ".zip") == 0)))
 				walk(c, s, p, depth + 1, fmt, t);
 			free(p);
 		}

@@ -98,4 +98,23 @@ printf 'software:\n  - vendor: [unclosed\n' >bad.yml
 "$KOBAN" advisories import bad.yml >imp 2>err
 rc=$?
 check '[ $rc = 2 ] && grep -q "bad.yml:[0-9]*:[0-9]*:" err' "YAML error located ($rc): $(cat err)"
+
+# OSV all.zip: every JSON entry is a document; a bad entry and one past the
+# size limit are reported by their chain and the others still imported.
+export KOBAN_DB=$work/z.db
+python3 - "$A/advisories/osv" all.zip <<'PY'
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    for n in sorted(os.listdir(src)):
+        z.write(os.path.join(src, n), n)
+    z.writestr("bad.json", '{"id": "X-1", "affected": [{"ranges": [{"type": "ECOSYSTEM", "events": [{}]}]}]}')
+    z.writestr("huge.json", " " * (16 * 1024 * 1024 + 1))
+    z.writestr("README.txt", "not an advisory")
+PY
+"$KOBAN" advisories import all.zip >imp 2>err
+rc=$?
+check '[ $rc = 2 ] && grep -q "^4 advisories imported, 2 failed" imp' "all.zip: 4 imported, 2 failed ($rc): $(cat imp err)"
+check 'grep -q "all.zip!/bad.json: affected\[0\]" err' "a bad entry is named by its chain: $(cat err)"
+check 'grep -q "all.zip!/huge.json: .*more than the limit" err' "an entry past the size limit: $(cat err)"
 exit $fail
