@@ -36,7 +36,8 @@ static char *dup0(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static void add(struct rows *rs, int prio, const char *const cells[7])
+/* Add a row; cell 6 (why) is taken over when `own_why`, copied otherwise. */
+static void add_row(struct rows *rs, int prio, const char *const cells[7], char *own_why)
 {
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -51,7 +52,12 @@ static void add(struct rows *rs, int prio, const char *const cells[7])
 	struct row *row = &rs->r[rs->n++];
 	row->prio = prio;
 	for (int i = 0; i < 7; i++)
-		row->cells[i] = dup0(cells[i]);
+		row->cells[i] = i == 6 && own_why ? own_why : dup0(cells[i]);
+}
+
+static void add(struct rows *rs, int prio, const char *const cells[7])
+{
+	add_row(rs, prio, cells, NULL);
 }
 
 static const char *owner_of(const kb_asset *a)
@@ -114,8 +120,7 @@ static int on_finding(const kb_finding *f, void *ctx)
 		prio = 20;
 	if (f->status == KB_FS_NOT_AFFECTED || f->status == KB_FS_NOT_AFFECTED_VEX)
 		prio = 50;
-	add(rs, prio, cells);
-	free(why);
+	add_row(rs, prio, cells, why); /* the row keeps it */
 	if (f->status == KB_FS_AFFECTED)
 		rs->findings = true;
 	return 0;

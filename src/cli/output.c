@@ -137,11 +137,16 @@ static void csv_cell(const char *s)
 		fputs(s, stdout);
 		return;
 	}
+	/* runs between quotes are written whole: cells can be megabytes long */
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
+	for (;;) {
+		size_t n = strcspn(s, "\"");
+		fwrite(s, 1, n, stdout);
+		s += n;
+		if (!*s)
+			break;
+		fputs("\"\"", stdout);
+		s++;
 	}
 	putchar('"');
 }
@@ -210,8 +215,15 @@ static size_t print_cell(const char *s, size_t max)
 		s = "-";
 	size_t w = width(s);
 	if (w <= max) {
-		for (const char *p = s; *p; p++)
-			putchar(*p == '\n' || *p == '\t' ? ' ' : *p);
+		for (const char *p = s; *p;) {
+			size_t n = strcspn(p, "\n\t");
+			fwrite(p, 1, n, stdout);
+			p += n;
+			if (*p) {
+				putchar(' ');
+				p++;
+			}
+		}
 		return w;
 	}
 	size_t shown = 0;

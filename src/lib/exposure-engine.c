@@ -20,6 +20,8 @@
 
 #include "util-str.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,11 @@
 #include <time.h>
 
 #define KB_EXPOSURE_CACHE_KEYS 64    /* products whose parsed advisories are kept while assets are judged */
+/* The ids behind one verdict: in practice bounded by the advisories stored
+ * (a kernel version behind some 3,000 CVEs is 50 KiB); this only keeps the
+ * buffer's own arithmetic safe. */
+#define KB_EXPOSURE_MAX_IDS ((size_t)1 << 40)
+#define KB_EXPOSURE_THREADS 2        /* workers judging packages in pass 1 (the machine koban is made for has 2 cores) */
 
 xp_verdict xp_none;
 
@@ -461,7 +468,8 @@ static int judge_now(struct xp_run *ru, bool product, const char *k1, const char
 /* ---- pass 1: every distinct component version, package by package ---------- */
 
 static const char sql_distinct[] =
-	"SELECT c.ecosystem, c.name, c.version, min(c.purl) FROM component c JOIN asset a ON a.id = c.asset_id"
+	"SELECT c.ecosystem, c.name, c.version, min(c.purl), count(DISTINCT c.asset_id)"
+	" FROM component c JOIN asset a ON a.id = c.asset_id"
 	" WHERE c.ecosystem <> '' AND (?1 IS NULL OR a.name = ?1) AND (?2 IS NULL OR a.category = ?2)"
 	" GROUP BY c.ecosystem, c.name, c.version ORDER BY c.ecosystem, c.name";
 
@@ -476,6 +484,7 @@ static char *vkey(const char *eco, const char *name, const char *version)
 
 struct group {
 	char **vers, **purls, **keys;
+	int *uses; /* assets that hold each version: its verdict is freed after the last */
 	size_t n, cap;
 };
 
@@ -489,7 +498,8 @@ static void group_clear(struct group *g)
 	g->n = 0;
 }
 
-static int group_add(struct group *g, const char *eco, const char *name, const char *version, const char *purl)
+static int group_add(struct group *g, const char *eco, const char *name, const char *version, const char *purl,
+                     int uses)
 {
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 64;
@@ -500,14 +510,18 @@ static int group_add(struct group *g, const char *eco, const char *name, const c
 		if (b)
 			g->purls = b;
 		char **c = b ? realloc(g->keys, cap * sizeof *c) : NULL;
-		if (!c)
+		if (c)
+			g->keys = c;
+		int *u = c ? realloc(g->uses, cap * sizeof *u) : NULL;
+		if (!u)
 			return KB_ENOMEM;
-		g->keys = c;
+		g->uses = u;
 		g->cap = cap;
 	}
 	g->vers[g->n] = strdup(version);
 	g->purls[g->n] = purl ? strdup(purl) : NULL;
 	g->keys[g->n] = vkey(eco, name, version);
+	g->uses[g->n] = uses;
 	if (!g->vers[g->n] || (purl && !g->purls[g->n]) || !g->keys[g->n]) {
 		free(g->vers[g->n]);
 		free(g->purls[g->n]);
@@ -536,7 +550,59 @@ static int judge_group(struct xp_run *ru, const char *eco, const char *name, str
 	return r;
 }
 
-static int gather(struct xp_run *ru)
+/* Every group of pass 1, read before any is judged so that workers can share
+ * them out. */
+struct groups {
+	struct group *g;
+	char **eco, **name;
+	size_t n, cap;
+};
+
+static void groups_free(struct groups *gs)
+{
+	for (size_t i = 0; i < gs->n; i++) {
+		group_clear(&gs->g[i]);
+		free(gs->g[i].vers);
+		free(gs->g[i].purls);
+		free(gs->g[i].keys);
+		free(gs->g[i].uses);
+		free(gs->eco[i]);
+		free(gs->name[i]);
+	}
+	free(gs->g);
+	free(gs->eco);
+	free(gs->name);
+}
+
+static int groups_new(struct groups *gs, const char *eco, const char *name)
+{
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? gs->cap * 2 : 256;
+		struct group *g = realloc(gs->g, cap * sizeof *g);
+		if (g)
+			gs->g = g;
+		char **e = g ? realloc(gs->eco, cap * sizeof *e) : NULL;
+		if (e)
+			gs->eco = e;
+		char **nm = e ? realloc(gs->name, cap * sizeof *nm) : NULL;
+		if (!nm)
+			return KB_ENOMEM;
+		gs->name = nm;
+		gs->cap = cap;
+	}
+	gs->g[gs->n] = (struct group){ 0 };
+	gs->eco[gs->n] = strdup(eco);
+	gs->name[gs->n] = strdup(name);
+	if (!gs->eco[gs->n] || !gs->name[gs->n]) {
+		free(gs->eco[gs->n]);
+		free(gs->name[gs->n]);
+		return KB_ENOMEM;
+	}
+	gs->n++;
+	return 0;
+}
+
+static int read_groups(struct xp_run *ru, struct groups *gs)
 {
 	sqlite3_stmt *st;
 	int r = kb_store_prepare(ru->s, sql_distinct, &st, ru->err);
@@ -546,36 +612,110 @@ static int gather(struct xp_run *ru)
 		kb_bind_text(st, 1, ru->f->asset);
 	if (ru->f->category)
 		kb_bind_text(st, 2, ru->f->category);
-	struct group g = { 0 };
-	char *eco = NULL, *name = NULL;
 	int rc;
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *e = kb_column_text(st, 0), *nm = kb_column_text(st, 1), *v = kb_column_text(st, 2);
-		if (!eco || strcmp(eco, e) != 0 || strcmp(name, nm) != 0) {
-			if (eco)
-				r = judge_group(ru, eco, name, &g);
-			group_clear(&g);
-			free(eco);
-			free(name);
-			eco = strdup(e);
-			name = strdup(nm);
-			if (!eco || !name)
-				r = KB_ENOMEM;
-		}
+		if (!gs->n || strcmp(gs->eco[gs->n - 1], e) != 0 || strcmp(gs->name[gs->n - 1], nm) != 0)
+			r = groups_new(gs, e, nm);
 		if (r == 0)
-			r = group_add(&g, e, nm, v ? v : "", kb_column_text(st, 3));
+			r = group_add(&gs->g[gs->n - 1], e, nm, v ? v : "", kb_column_text(st, 3), sqlite3_column_int(st, 4));
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = kb_store_fail(ru->s, ru->err, "read components");
-	if (r == 0 && eco)
-		r = judge_group(ru, eco, name, &g);
-	group_clear(&g);
-	free(g.vers);
-	free(g.purls);
-	free(g.keys);
-	free(eco);
-	free(name);
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* One worker of pass 1: its own connection to the store (SQLite connections
+ * are not shared between threads), error, id buffer and verdict map; the
+ * groups are taken in turn from a shared counter. */
+struct worker {
+	struct xp_run ru;
+	kb_error err;
+	struct groups *gs;
+	atomic_size_t *next;
+	atomic_bool *stop;
+	pthread_t thread;
+	int r;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(w->next, 1);
+		if (i >= w->gs->n || atomic_load(w->stop))
+			break;
+		w->r = judge_group(&w->ru, w->gs->eco[i], w->gs->name[i], &w->gs->g[i]);
+		if (w->r < 0) {
+			atomic_store(w->stop, true);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int gather(struct xp_run *ru)
+{
+	struct groups gs = { 0 };
+	int r = read_groups(ru, &gs);
+	size_t nw = 1;
+	const char *path = ru->s->path;
+	if (r == 0 && gs.n > 1 && path && strcmp(path, KB_STORE_MEMORY) != 0)
+		nw = KB_EXPOSURE_THREADS; /* a store in memory cannot be opened twice */
+	struct worker w[KB_EXPOSURE_THREADS];
+	atomic_size_t next = 0;
+	atomic_bool stop = false;
+	size_t started = 0;
+	for (size_t i = 0; r == 0 && i < nw; i++) {
+		w[i] = (struct worker){ .ru = *ru, .gs = &gs, .next = &next, .stop = &stop };
+		kb_error_clear(&w[i].err);
+		w[i].ru.err = &w[i].err;
+		w[i].ru.verdicts = (kb_map){ 0 };
+		kb_buf_init(&w[i].ru.ids, KB_EXPOSURE_MAX_IDS);
+		if (i > 0 && kb_store_open(path, KB_STORE_READONLY, &w[i].ru.s, &w[i].err) < 0) {
+			kb_buf_free(&w[i].ru.ids);
+			break; /* fewer workers, not a failure */
+		}
+		started++;
+	}
+	for (size_t i = 1; i < started; i++)
+		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
+			kb_store_close(w[i].ru.s);
+			kb_buf_free(&w[i].ru.ids);
+			kb_map_free(&w[i].ru.verdicts, NULL);
+			w[i] = w[--started];
+			i--;
+		}
+	if (started)
+		work(&w[0]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	/* every worker's verdicts into the run's map */
+	for (size_t i = 0; i < started; i++) {
+		if (r == 0 && w[i].r < 0) {
+			r = w[i].r;
+			*ru->err = w[i].err;
+		}
+		kb_map *m = &w[i].ru.verdicts;
+		for (size_t j = 0; j < m->cap; j++)
+			if (m->slots[j].key && kb_map_put(&ru->verdicts, m->slots[j].key, m->slots[j].len, m->slots[j].val,
+			                                  NULL) < 0) {
+				verdict_free(m->slots[j].val);
+				r = r ? r : KB_ENOMEM;
+			}
+		kb_map_free(m, NULL);
+		kb_buf_free(&w[i].ru.ids);
+		if (i > 0)
+			kb_store_close(w[i].ru.s);
+	}
+	for (size_t i = 0; r == 0 && i < gs.n; i++)
+		for (size_t j = 0; j < gs.g[i].n; j++) {
+			xp_verdict *v = kb_map_get(&ru->verdicts, gs.g[i].keys[j], strlen(gs.g[i].keys[j]));
+			if (v && v != &xp_none)
+				v->uses = gs.g[i].uses[j];
+		}
+	groups_free(&gs);
 	return r;
 }
 
@@ -609,11 +749,17 @@ static int on_component(const kb_component *c, void *ctx)
 		return r;
 	if (!v || v->vex_open) /* not gathered, or a VEX statement may speak of it here */
 		return judge_now(ru, false, c->ecosystem, c->name, version, NULL, c->purl);
-	if (v == &xp_none || !v->show)
+	if (v == &xp_none)
 		return 0;
-	kb_finding fd = v->fd;
-	fd.asset = ru->asset;
-	return ru->cb(&fd, ru->ctx);
+	int r2 = 0;
+	if (v->show) {
+		kb_finding fd = v->fd;
+		fd.asset = ru->asset;
+		r2 = ru->cb(&fd, ru->ctx);
+	}
+	if (v->uses > 0 && --v->uses == 0)
+		xp_verdict_clear(v); /* its last asset: what remains says nothing (show and vex_open false) */
+	return r2;
 }
 
 static int on_asset(const kb_asset *a, void *ctx)
@@ -686,7 +832,7 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 	if (!cache)
 		return KB_ENOMEM;
 	struct xp_run ru = { .s = s, .f = f ? f : &none, .cb = cb, .ctx = ctx, .err = err, .cache = cache };
-	kb_buf_init(&ru.ids, 65536);
+	kb_buf_init(&ru.ids, KB_EXPOSURE_MAX_IDS);
 	if (ru.f->today) {
 		snprintf(ru.today, sizeof ru.today, "%s", ru.f->today);
 	} else {

@@ -31,6 +31,7 @@ typedef struct xp_verdict {
 	kb_finding fd;
 	bool show;      /* passes --all, --kev and --eol */
 	bool vex_open;  /* an advisory behind it has a VEX statement: judge per asset */
+	int uses;       /* assets still to be given it; cleared after the last */
 	char *ecosystem, *name, *version, *ids, *move_to, *severity, *sup_move;
 	char kev[16];
 	char vex[320];
