@@ -42,6 +42,11 @@ typedef struct kb_advisory_affected {
 	 * lists: "affected: < 8.0.1, 7.x; fixed: 8.0.1"), kept whole whether or
 	 * not they could be read into ranges; NULL for structured feeds. */
 	const char *statement;
+	/* The CPE name of the product the entry speaks of (CVE 5 "cpes", a CSAF
+	 * product's cpe helper), or NULL; matched against components' CPEs only
+	 * when asked (koban exposure --cpe), and never when its vendor or product
+	 * is a wildcard. */
+	const char *cpe;
 } kb_advisory_affected;
 
 typedef struct kb_advisory {

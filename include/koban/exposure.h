@@ -102,6 +102,8 @@ typedef struct kb_exposure_filter {
 	const char *advisory;       /* only this advisory (its id or an alias): the verdicts it alone gives */
 	bool kev;                   /* only verdicts behind which stands a known-exploited CVE */
 	bool eol;                   /* only verdicts on an end-of-life cycle */
+	bool cpe;                   /* also match components known only by a CPE name, by the CPE
+	                               vendor:product advisories give (never a wildcard vendor or product) */
 	bool reference;             /* judge every version against every advisory by the reference rules,
 	                               never by steps (slower; tests compare the two) */
 } kb_exposure_filter;

@@ -15,7 +15,7 @@
 #include <strings.h>
 
 static const char usage_exposure[] =
-	"koban exposure [--asset NAME] [--category C] [--advisory ID] [--kev] [--eol] [--all]";
+	"koban exposure [--asset NAME] [--category C] [--advisory ID] [--kev] [--eol] [--all] [--cpe]";
 
 struct row {
 	int prio;        /* lower first */
@@ -246,6 +246,8 @@ int cmd_exposure(cli *c, int argc, char **argv)
 			f.eol = true;
 		else if (strcmp(argv[i], "--all") == 0)
 			f.all = true;
+		else if (strcmp(argv[i], "--cpe") == 0)
+			f.cpe = true;
 		else {
 			cli_usage_error(usage_exposure, "unexpected argument %s", argv[i]);
 			return EXIT_ERROR;

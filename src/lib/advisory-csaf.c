@@ -1396,6 +1396,7 @@ static int build_slot(csaf *c, const ref *rs, size_t n, kb_advisory_affected *ou
 	out->package = first->pkg;
 	out->vendor = p_vendor(first);
 	out->product = p_product(first);
+	out->cpe = first->cpe;
 	c->n_mv = c->n_uv = c->n_mr = c->n_ur = c->n_pts = c->n_open = 0;
 	kb_buf_reset(&c->text);
 	json_object_clear(c->texts);

@@ -17,6 +17,7 @@
  * the CNA container, else in an ADP container (CISA's).
  */
 #include "advisory-internal.h"
+#include "koban/cpe.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -102,6 +103,16 @@ static int read_affected(kb_adv_reader *o, json_t *af, kb_advisory_affected *out
 	const char *def = kb_adv_str(o, af, "defaultStatus", &r);
 	if (r == 0)
 		r = kb_adv_str_array(o, af, "modules", &out->modules, &out->n_modules);
+	/* the first CPE that names a vendor and a product (CVE 5.1 "cpes") */
+	const char *const *cpes = NULL;
+	size_t ncpes = 0;
+	if (r == 0)
+		r = kb_adv_str_array(o, af, "cpes", &cpes, &ncpes);
+	for (size_t i = 0; r == 0 && i < ncpes && !out->cpe; i++) {
+		kb_cpe c;
+		if (cpes[i] && kb_cpe_parse(cpes[i], &c, NULL) == 0 && kb_cpe_specific(&c))
+			out->cpe = cpes[i];
+	}
 	if (r < 0)
 		return r;
 	if (!out->product && !out->package)

@@ -59,7 +59,7 @@ int kb_adv_load(const char *name, const void *data, size_t len, const char *what
 /* The compact record of an advisory (advisory-pack.c): appended to b. A
  * change to the record's layout bumps KB_PACK_VERSION; records of another
  * version do not unpack (KB_EINVAL) and the document is read instead. */
-#define KB_PACK_VERSION 1
+#define KB_PACK_VERSION 2
 int kb_adv_pack(const kb_advisory *a, kb_buf *b);
 /* The advisory a record holds, in one allocation; KB_EINVAL when the record
  * is damaged or of another version. *ret is the caller's. */

@@ -105,6 +105,8 @@ int kb_adv_pack(const kb_advisory *a, kb_buf *b)
 			r = put_u8(b, (unsigned)af->default_status);
 		if (r == 0)
 			r = put_str(b, af->statement);
+		if (r == 0)
+			r = put_str(b, af->cpe);
 	}
 	return r;
 }
@@ -260,6 +262,7 @@ int kb_adv_unpack(const void *data, size_t len, kb_advisory **ret)
 		get_affected(&d, &af->unaffected);
 		af->default_status = (kb_vstatus)get_u8(&d, KB_VSTATUS_UNKNOWN + 1);
 		af->statement = get_str(&d);
+		af->cpe = get_str(&d);
 	}
 	a->affected = afs;
 	a->n_affected = d.r ? 0 : n;

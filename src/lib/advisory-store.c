@@ -12,6 +12,7 @@
  * record layout differs) is read from its document by its reader.
  */
 #include "advisory-internal.h"
+#include "koban/cpe.h"
 #include "store-internal.h"
 
 #include <ctype.h>
@@ -188,6 +189,12 @@ static int store_one(kb_store *s, const kb_advisory *a, kb_advisory_format fmt, 
 		r = put_key(s, key, doc, a, fmt, origin, rec, af->ecosystem, af->package, &st->keys, err);
 		if (r == 0)
 			r = put_key(s, key, doc, a, fmt, origin, rec, af->vendor, af->product, &st->keys, err);
+		kb_cpe c;
+		char vp[2 * KB_CPE_MAX_PART + 2];
+		if (r == 0 && af->cpe && kb_cpe_parse(af->cpe, &c, NULL) == 0 && kb_cpe_specific(&c)) {
+			snprintf(vp, sizeof vp, "%s:%s", c.vendor, c.product);
+			r = put_key(s, key, doc, a, fmt, origin, rec, "cpe", vp, &st->keys, err);
+		}
 	}
 	return r;
 }

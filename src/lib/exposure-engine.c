@@ -16,6 +16,7 @@
  * newer, unknown: no version, fixed, not affected.
  */
 #include "exposure-internal.h"
+#include "koban/cpe.h"
 #include "store-internal.h"
 
 #include "util-str.h"
@@ -190,10 +191,19 @@ int xp_entries(struct xp_run *ru, kb_advisory *const *advs, size_t nadv, bool pr
 			continue;
 		for (size_t j = 0; j < advs[i]->n_affected; j++) {
 			const kb_advisory_affected *af = &advs[i]->affected[j];
-			bool hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
-			                      strcasecmp(af->product, k2) == 0)
-			                   : (af->ecosystem && af->package && same_eco(af->ecosystem, k1) &&
-			                      strcasecmp(af->package, k2) == 0);
+			bool hit;
+			if (!product && strcmp(k1, "cpe") == 0) { /* by the entry's CPE vendor:product */
+				kb_cpe c;
+				char vp[2 * KB_CPE_MAX_PART + 2];
+				hit = af->cpe && kb_cpe_parse(af->cpe, &c, NULL) == 0 && kb_cpe_specific(&c) &&
+				      (size_t)snprintf(vp, sizeof vp, "%s:%s", c.vendor, c.product) < sizeof vp &&
+				      strcasecmp(vp, k2) == 0;
+			} else {
+				hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
+				                 strcasecmp(af->product, k2) == 0)
+				              : (af->ecosystem && af->package && same_eco(af->ecosystem, k1) &&
+				                 strcasecmp(af->package, k2) == 0);
+			}
 			if (hit)
 				e[n++] = (xp_entry){ af, advs[i] };
 		}
@@ -726,12 +736,36 @@ struct comp_ctx {
 	kb_map seen;
 };
 
+/* A component known only by its CPE, when CPE matching is asked for: by
+ * vendor:product, never with a wildcard in either. */
+static int on_cpe_component(struct comp_ctx *cc, const kb_component *c)
+{
+	struct xp_run *ru = cc->ru;
+	kb_cpe cpe;
+	if (kb_cpe_parse(c->cpe, &cpe, NULL) < 0 || !kb_cpe_specific(&cpe))
+		return 0;
+	char vp[2 * KB_CPE_MAX_PART + 2];
+	snprintf(vp, sizeof vp, "%s:%s", cpe.vendor, cpe.product);
+	const char *version = c->version && *c->version ? c->version : cpe.version;
+	char *key = vkey("cpe", vp, version);
+	if (!key)
+		return KB_ENOMEM;
+	int r = 0;
+	if (!kb_map_get(&cc->seen, key, strlen(key))) {
+		r = kb_map_put(&cc->seen, key, strlen(key), &xp_none, NULL);
+		if (r == 0)
+			r = judge_now(ru, false, "cpe", vp, version, NULL, c->purl);
+	}
+	free(key);
+	return r;
+}
+
 static int on_component(const kb_component *c, void *ctx)
 {
 	struct comp_ctx *cc = ctx;
 	struct xp_run *ru = cc->ru;
-	if (!c->ecosystem || !*c->ecosystem)
-		return 0;
+	if (!c->ecosystem || !*c->ecosystem) /* package matching first; CPEs only when asked */
+		return ru->f->cpe && c->cpe && *c->cpe ? on_cpe_component(cc, c) : 0;
 	const char *version = c->version ? c->version : "";
 	char *key = vkey(c->ecosystem, c->name, version);
 	if (!key)

@@ -117,4 +117,21 @@ rc=$?
 check '[ $rc = 2 ] && grep -q "^4 advisories imported, 2 failed" imp' "all.zip: 4 imported, 2 failed ($rc): $(cat imp err)"
 check 'grep -q "all.zip!/bad.json: affected\[0\]" err' "a bad entry is named by its chain: $(cat err)"
 check 'grep -q "all.zip!/huge.json: .*more than the limit" err' "an entry past the size limit: $(cat err)"
+
+# CPE matching only when asked: a component known only by its CPE is matched
+# by the CPE vendor:product a CVE record gives; a wildcard vendor/product CPE
+# (in the ledger or in the record) never matches anything.
+export KOBAN_DB=$work/c.db
+printf 'name,category\nw1,internal\nw2,internal\nw3,internal\n' >cpe-a.csv
+printf 'asset,name,version,cpe\nw1,widget-server,1.3.0,cpe:2.3:a:acme:widget_server:1.3.0:*:*:*:*:*:*:*\nw2,thing,1.3.0,cpe:2.3:a:*:*:1.3.0:*:*:*:*:*:*:*\nw3,widget-server,,cpe:/a:acme:widget_server:1.5\n' >cpe-c.csv
+"$KOBAN" ledger import -q cpe-a.csv cpe-c.csv
+"$KOBAN" advisories import -q "$SRC/tests/vectors/cpe/CVE-2099-0001.json"
+"$KOBAN" exposure >out
+rc=$?
+check '[ $rc = 0 ]' "no CPE matching unless asked ($rc): $(cat out)"
+"$KOBAN" exposure --cpe --all >out
+rc=$?
+check '[ $rc = 1 ] && row w1 "acme:widget_server 1.3.0 .*affected .*1.4.2"' "--cpe matches by vendor:product ($rc): $(cat out)"
+check 'row w3 "acme:widget_server 1.5 .*not affected"' "the CPE's own version when the ledger has none"
+check '! grep -q "^w2 " out' "a wildcard CPE matches nothing"
 exit $fail

@@ -61,6 +61,7 @@ static void same(const kb_advisory *a, const kb_advisory *b)
 		same_affected(&x->unaffected, &y->unaffected);
 		assert_int_equal(x->default_status, y->default_status);
 		same_str(x->statement, y->statement);
+		same_str(x->cpe, y->cpe);
 	}
 }
 
