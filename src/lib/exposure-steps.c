@@ -24,6 +24,7 @@
  */
 #include "exposure-internal.h"
 #include "range-internal.h"
+#include "version-internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@
 struct vtext {
 	const char *s;
 	int rank; /* -1 until sorted */
+	bool pre; /* key holds a sort key that decides when two keys differ */
+	uint32_t key[KB_VPREFIX_PARTS];
 };
 
 struct step_entry {
@@ -39,6 +42,9 @@ struct step_entry {
 	signed char *st;   /* per step (2 * nb + 1): -1 not yet known, else a kb_fstatus */
 	const char **fix;  /* per step: the fix on that step when affected */
 	int *fixr;         /* per step: the fix's rank */
+	const char **tp;   /* the entry's own version strings, and their ranks: */
+	int *tr;           /* looked up here first, without touching the big table */
+	size_t nt;
 };
 
 struct moved {
@@ -57,6 +63,9 @@ struct key {
 	struct pslot *ps;   /* open addressing, cap a power of two, at most half full */
 	size_t pcap;
 	kb_vorder order;
+	const struct step_entry *cur; /* the entry being filled, and its version: */
+	const char *cur_v;            /* the comparisons of a fill are nearly all */
+	int cur_q;                    /* between these and the entry's own strings */
 	struct xp_run *ru;
 	kb_vscheme scheme;
 	const xp_entry *e;
@@ -121,7 +130,8 @@ static struct vtext *text(struct key *k, const char *s, int *r)
 		k->tv = p;
 		k->captv = cap;
 	}
-	k->tv[k->ntv] = (struct vtext){ s, -1 };
+	k->tv[k->ntv] = (struct vtext){ s, -1, false, { 0 } };
+	k->tv[k->ntv].pre = kb_version_prefix(k->scheme, s, k->tv[k->ntv].key);
 	*r = kb_map_put(&k->texts, s, len, (void *)(uintptr_t)(k->ntv + 1), NULL);
 	return *r < 0 ? NULL : &k->tv[k->ntv++];
 }
@@ -169,12 +179,23 @@ static int pget(const struct key *k, const char *p)
 	}
 }
 
+static int local(const struct key *k, const char *p)
+{
+	if (p == k->cur_v)
+		return k->cur_q;
+	const struct step_entry *se = k->cur;
+	for (size_t j = 0; se && j < se->nt; j++)
+		if (se->tp[j] == p)
+			return se->tr[j];
+	return pget(k, p);
+}
+
 static int known(const void *ctx, kb_vscheme sc, const char *a, const char *b, int *ret)
 {
 	const struct key *k = ctx;
 	if (sc != k->scheme)
 		return 0;
-	int x = pget(k, a), y = pget(k, b);
+	int x = local(k, a), y = local(k, b);
 	if (x < 0 || y < 0)
 		return 0;
 	*ret = (x > y) - (x < y);
@@ -184,6 +205,10 @@ static int known(const void *ctx, kb_vscheme sc, const char *a, const char *b, i
 static int cmp_text(const void *a, const void *b, void *ctx)
 {
 	const struct vtext *x = *(struct vtext *const *)a, *y = *(struct vtext *const *)b;
+	if (x->pre && y->pre)
+		for (size_t i = 0; i < KB_VPREFIX_PARTS; i++)
+			if (x->key[i] != y->key[i])
+				return x->key[i] < y->key[i] ? -1 : 1;
 	int d = 0;
 	kb_version_cmp(*(kb_vscheme *)ctx, x->s, y->s, &d);
 	return d;
@@ -233,7 +258,7 @@ static int rank_all(struct key *k)
 	for (size_t i = 0; i < k->ntv; i++) {
 		int d = 1;
 		if (i > 0)
-			kb_version_cmp(k->scheme, order[i - 1]->s, order[i]->s, &d);
+			d = cmp_text(&order[i - 1], &order[i], &k->scheme);
 		if (d != 0)
 			rank++;
 		order[i]->rank = rank;
@@ -279,7 +304,9 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 			cap += sets[s]->n_versions;
 		}
 		se->b = malloc((cap ? cap : 1) * sizeof *se->b);
-		if (!se->b)
+		se->tp = malloc((cap ? cap : 1) * sizeof *se->tp);
+		se->tr = malloc((cap ? cap : 1) * sizeof *se->tr);
+		if (!se->b || !se->tp || !se->tr)
 			return KB_ENOMEM;
 		for (int s = 0; s < 2; s++) {
 			const kb_affected *m = sets[s];
@@ -290,11 +317,15 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 					if (!is_zero(&m->ranges[g].events[v])) {
 						const char *t = m->ranges[g].events[v].version;
 						se->b[se->nb] = rank_of(k, t);
+						se->tp[se->nt] = t;
+						se->tr[se->nt++] = se->b[se->nb];
 						pput(k, t, se->b[se->nb++]);
 					}
 			}
 			for (size_t v = 0; v < m->n_versions; v++) {
 				se->b[se->nb] = rank_of(k, m->versions[v]);
+				se->tp[se->nt] = m->versions[v];
+				se->tr[se->nt++] = se->b[se->nb];
 				pput(k, m->versions[v], se->b[se->nb++]);
 			}
 		}
@@ -317,12 +348,17 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 }
 
 /* Fill entry i's step from version text v (any version on that step). */
-static int fill(struct key *k, size_t i, size_t step, const char *v)
+static int fill(struct key *k, size_t i, size_t step, const char *v, int q)
 {
 	struct step_entry *se = &k->se[i];
 	kb_fstatus s;
 	const char *f = NULL;
+	k->cur = se;
+	k->cur_v = v;
+	k->cur_q = q;
 	int r = kb_exposure_status_ordered(k->e[i].af, v, NULL, &k->order, &s, &f, k->ru->err);
+	k->cur = NULL;
+	k->cur_v = NULL;
 	if (r < 0)
 		return r;
 	se->st[step] = (signed char)s;
@@ -345,7 +381,7 @@ static int status_at(struct key *k, size_t i, const char *v, int q, kb_fstatus *
 	}
 	size_t step = 2 * lo + (lo < se->nb && se->b[lo] == q);
 	if (se->st[step] < 0) {
-		int r = fill(k, i, step, v);
+		int r = fill(k, i, step, v, q);
 		if (r < 0)
 			return r;
 	}
@@ -454,7 +490,7 @@ static int sweep(struct key *k, struct point *pt, size_t np, xp_st *m)
 				j++;
 			size_t step = 2 * j + (j < se->nb && se->b[j] == q);
 			if (se->st[step] < 0) {
-				int r = fill(k, i, step, pt[p].text);
+				int r = fill(k, i, step, pt[p].text, q);
 				if (r < 0)
 					return r;
 			}
@@ -577,6 +613,8 @@ int xp_judge_versions(struct xp_run *ru, const char *k1, const char *k2, const x
 			free(k.se[i].st);
 			free(k.se[i].fix);
 			free(k.se[i].fixr);
+			free(k.se[i].tp);
+			free(k.se[i].tr);
 		}
 	free(k.se);
 	free(k.mv);

@@ -85,3 +85,35 @@ int kb_vscheme_parse(const char *name, kb_vscheme *ret)
 		}
 	return KB_EINVAL;
 }
+
+bool kb_version_prefix(kb_vscheme scheme, const char *s, uint32_t ret[KB_VPREFIX_PARTS])
+{
+	if (scheme != KB_VS_MAVEN && scheme != KB_VS_SEMVER && scheme != KB_VS_PEP440)
+		return false;
+	if (!(*s >= '0' && *s <= '9'))
+		return false;
+	uint32_t part[KB_VPREFIX_PARTS] = { 0 };
+	size_t n = 0;
+	const char *p = s;
+	for (;;) {
+		if (n == KB_VPREFIX_PARTS)
+			return false; /* a fifth number: let the scheme decide */
+		uint32_t v = 0;
+		int digits = 0;
+		while (*p >= '0' && *p <= '9') {
+			if (++digits > 9)
+				return false;
+			v = v * 10 + (uint32_t)(*p++ - '0');
+		}
+		part[n++] = v;
+		if (p[0] == '.' && p[1] >= '0' && p[1] <= '9') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (*p == '!')
+		return false; /* a PEP 440 epoch outranks every number */
+	memcpy(ret, part, sizeof part);
+	return true;
+}

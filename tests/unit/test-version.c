@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,68 @@ static void test_ecosystems(void **state)
 	assert_int_equal(kb_vscheme_parse("nope", &x), KB_EINVAL);
 }
 
+static unsigned next(unsigned *st)
+{
+	*st = *st * 1103515245u + 12345u;
+	return (*st >> 8) & 0xffff;
+}
+
+static void gen(unsigned *st, kb_vscheme sc, char *out, size_t n)
+{
+	static const char *const maven[] = { "", "", "-SNAPSHOT", "-alpha-1", ".RELEASE", "-1", "a1", ".Final", "-rc2",
+		                             "-sp1", ".0", "-0" };
+	static const char *const semver[] = { "", "", "-rc.1", "-alpha", "+build.5", "-0.3.7", "-x.7.z.92" };
+	static const char *const pep[] = { "", "", "a1", "b2", "rc1", ".post1", ".dev1", "+local.7", "-1", ".post1.dev2" };
+	size_t parts = sc == KB_VS_SEMVER ? 3 : 1 + next(st) % 5, w = 0;
+	if (sc == KB_VS_PEP440 && next(st) % 9 == 0)
+		w += (size_t)snprintf(out + w, n - w, "%u!", next(st) % 3);
+	for (size_t i = 0; i < parts; i++)
+		w += (size_t)snprintf(out + w, n - w, "%s%u", i ? "." : "", next(st) % 4 == 0 ? next(st) % 12 : next(st) % 3);
+	const char *suf = sc == KB_VS_MAVEN ? maven[next(st) % 12] : sc == KB_VS_SEMVER ? semver[next(st) % 7] : pep[next(st) % 10];
+	snprintf(out + w, n - w, "%s", suf);
+}
+
+/* The sort key never disagrees with the scheme's own order. */
+static void test_prefix_agrees(void **state)
+{
+	(void)state;
+	static const kb_vscheme schemes[] = { KB_VS_MAVEN, KB_VS_SEMVER, KB_VS_PEP440 };
+	unsigned st = 42, decided = 0;
+	for (size_t k = 0; k < 3; k++)
+		for (int i = 0; i < 20000; i++) {
+			char a[64], b[64];
+			gen(&st, schemes[k], a, sizeof a);
+			gen(&st, schemes[k], b, sizeof b);
+			uint32_t pa[KB_VPREFIX_PARTS], pb[KB_VPREFIX_PARTS];
+			int d = 0;
+			if (!kb_version_prefix(schemes[k], a, pa) || !kb_version_prefix(schemes[k], b, pb) ||
+			    kb_version_cmp(schemes[k], a, b, &d) != 0)
+				continue;
+			int m = memcmp(pa, pb, sizeof pa) == 0 ? 0 : 1;
+			for (size_t j = 0; m && j < KB_VPREFIX_PARTS; j++)
+				if (pa[j] != pb[j]) {
+					m = pa[j] < pb[j] ? -1 : 1;
+					break;
+				}
+			if (m == 0)
+				continue;
+			decided++;
+			if ((d < 0) != (m < 0) || d == 0)
+				fail_msg("%s: \"%s\" vs \"%s\": scheme says %d, key says %d", kb_vscheme_name(schemes[k]), a, b, d, m);
+		}
+	assert_true(decided > 20000);
+	uint32_t p[KB_VPREFIX_PARTS];
+	assert_false(kb_version_prefix(KB_VS_DEBIAN, "1.0", p));
+	assert_false(kb_version_prefix(KB_VS_PEP440, "1!2.0", p));
+	assert_false(kb_version_prefix(KB_VS_MAVEN, "1.2.3.4.5", p));
+	assert_false(kb_version_prefix(KB_VS_MAVEN, "1234567890.1", p));
+	assert_false(kb_version_prefix(KB_VS_SEMVER, "v1.2.3", p));
+	assert_true(kb_version_prefix(KB_VS_PEP440, "1.10.dev1", p));
+	assert_int_equal(p[0], 1);
+	assert_int_equal(p[1], 10);
+	assert_int_equal(p[2], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_generic),
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_ecosystems),
+		cmocka_unit_test(test_prefix_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
