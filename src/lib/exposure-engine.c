@@ -176,6 +176,44 @@ static bool names(const kb_advisory *a, const char *id)
 	return false;
 }
 
+bool xp_cve_number(const char *id, uint64_t *ret)
+{
+	if (strncasecmp(id, "CVE-", 4) != 0)
+		return false;
+	const char *p = id + 4;
+	uint64_t year = 0, seq = 0;
+	int d = 0;
+	for (; *p >= '0' && *p <= '9'; p++, d++)
+		year = year * 10 + (uint64_t)(*p - '0');
+	if (d != 4 || *p++ != '-')
+		return false;
+	for (d = 0; *p >= '0' && *p <= '9'; p++, d++)
+		seq = seq * 10 + (uint64_t)(*p - '0');
+	if (d < 4 || d > 12 || *p)
+		return false;
+	*ret = year * 1000000000000ull + seq;
+	return true;
+}
+
+static size_t cve_slot(uint64_t cve, size_t mask)
+{
+	cve *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(cve >> 17) & mask;
+}
+
+static double scores_get(const struct xp_scores *t, const char *id)
+{
+	uint64_t cve;
+	if (!t || !t->cap || !xp_cve_number(id, &cve))
+		return 0;
+	for (size_t i = cve_slot(cve, t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (t->slot[i].cve == cve)
+			return t->slot[i].score;
+		if (!t->slot[i].cve)
+			return 0;
+	}
+}
+
 int xp_entries(struct xp_run *ru, kb_advisory *const *advs, size_t nadv, bool product, const char *k1,
                const char *k2, xp_entry **ret, size_t *ret_n)
 {
@@ -205,7 +243,26 @@ int xp_entries(struct xp_run *ru, kb_advisory *const *advs, size_t nadv, bool pr
 				                 strcasecmp(af->package, k2) == 0);
 			}
 			if (hit)
-				e[n++] = (xp_entry){ af, advs[i] };
+				e[n++] = (xp_entry){ af, advs[i], NULL, 0 };
+		}
+	}
+	/* KEV and EPSS once per advisory, not once per verdict it stands behind */
+	for (size_t i = 0; i < n && (ru->kev.n || ru->epss); i++) {
+		if (i > 0 && e[i].owner == e[i - 1].owner) {
+			e[i].kev = e[i - 1].kev;
+			e[i].epss = e[i - 1].epss;
+			continue;
+		}
+		for (size_t k = 0; k <= e[i].owner->n_aliases; k++) {
+			const char *id = k == 0 ? e[i].owner->id : e[i].owner->aliases[k - 1];
+			if (strncmp(id, "CVE-", 4) != 0)
+				continue;
+			const char *added = kb_map_get(&ru->kev, id, strlen(id));
+			if (!e[i].kev && added)
+				e[i].kev = added;
+			double ep = scores_get(ru->epss, id);
+			if (ep > e[i].epss)
+				e[i].epss = ep;
 		}
 	}
 	*ret = e;
@@ -296,21 +353,14 @@ int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const xp_st *st, k
 	const char *kev = NULL;
 	double epss = 0;
 	last = NULL;
-	for (size_t i = 0; i < n && xp_rank(worst) > xp_rank(KB_FS_FIXED) && (ru->kev.n || ru->epss.n); i++) {
+	for (size_t i = 0; i < n && xp_rank(worst) > xp_rank(KB_FS_FIXED) && (ru->kev.n || ru->epss); i++) {
 		if (st[i] != (xp_st)worst || e[i].owner == last)
 			continue;
 		last = e[i].owner;
-		for (size_t k = 0; k <= e[i].owner->n_aliases; k++) {
-			const char *id = k == 0 ? e[i].owner->id : e[i].owner->aliases[k - 1];
-			if (strncmp(id, "CVE-", 4) != 0)
-				continue;
-			const char *added = kb_map_get(&ru->kev, id, strlen(id));
-			if (!kev && added)
-				kev = added;
-			const double *ep = kb_map_get(&ru->epss, id, strlen(id));
-			if (ep && *ep > epss)
-				epss = *ep;
-		}
+		if (!kev && e[i].kev)
+			kev = e[i].kev;
+		if (e[i].epss > epss)
+			epss = e[i].epss;
 	}
 	/* end of life, and the lowest safe version on a supported branch */
 	kb_eol_info eol;
@@ -816,7 +866,7 @@ static int on_asset(const kb_asset *a, void *ctx)
 
 /* ---- the feeds, read once --------------------------------------------------- */
 
-static int load_map(struct xp_run *ru, const char *sql, kb_map *m, bool number, bool lower)
+static int load_map(struct xp_run *ru, const char *sql, kb_map *m, bool lower)
 {
 	sqlite3_stmt *st;
 	int r = kb_store_prepare(ru->s, sql, &st, ru->err);
@@ -825,16 +875,8 @@ static int load_map(struct xp_run *ru, const char *sql, kb_map *m, bool number, 
 		const char *k = kb_column_text(st, 0);
 		if (!k)
 			continue;
-		void *val;
-		if (number) {
-			double *d = malloc(sizeof *d);
-			if (d)
-				*d = sqlite3_column_double(st, 1);
-			val = d;
-		} else {
-			const char *t = kb_column_text(st, 1);
-			val = strdup(t ? t : "");
-		}
+		const char *t = kb_column_text(st, 1);
+		void *val = strdup(t ? t : "");
 		if (!val) {
 			r = KB_ENOMEM;
 			break;
@@ -859,6 +901,47 @@ static int load_map(struct xp_run *ru, const char *sql, kb_map *m, bool number, 
 	return r;
 }
 
+/* Every EPSS score, in one table sized from the count: no allocation per row. */
+static int load_scores(struct xp_run *ru)
+{
+	int64_t n = 0;
+	if (kb_feed_count(ru->s, KB_FEED_EPSS, &n, NULL) < 0 || n <= 0)
+		return 0;
+	struct xp_scores *t = calloc(1, sizeof *t);
+	for (t ? t->cap = 64 : 0; t && t->cap < 2 * (size_t)n; t->cap *= 2)
+		;
+	if (!t || !(t->slot = calloc(t->cap, sizeof *t->slot))) {
+		free(t);
+		return KB_ENOMEM;
+	}
+	sqlite3_stmt *st;
+	int r = kb_store_prepare(ru->s, "SELECT cve, epss FROM epss", &st, ru->err);
+	int rc = SQLITE_DONE;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t cve;
+		const char *id = kb_column_text(st, 0);
+		if (!id || !xp_cve_number(id, &cve) || t->n + 1 > t->cap / 2)
+			continue;
+		size_t i = cve_slot(cve, t->cap - 1);
+		while (t->slot[i].cve && t->slot[i].cve != cve)
+			i = (i + 1) & (t->cap - 1);
+		if (!t->slot[i].cve)
+			t->n++;
+		t->slot[i].cve = cve;
+		t->slot[i].score = (float)sqlite3_column_double(st, 1);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = kb_store_fail(ru->s, ru->err, "read EPSS scores");
+	sqlite3_finalize(st);
+	if (r < 0 || !t->n) {
+		free(t->slot);
+		free(t);
+		return r;
+	}
+	ru->epss = t;
+	return 0;
+}
+
 int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, void *ctx, kb_error *err)
 {
 	kb_exposure_filter none = { 0 };
@@ -878,11 +961,11 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 	int64_t count = 0;
 	ru.have_vex = kb_feed_count(s, KB_FEED_VEX, &count, NULL) == 0 && count > 0;
 	ru.have_eol = kb_feed_count(s, KB_FEED_EOL, &count, NULL) == 0 && count > 0;
-	int r = load_map(&ru, "SELECT cve, date_added FROM kev WHERE date_added IS NOT NULL", &ru.kev, false, false);
+	int r = load_map(&ru, "SELECT cve, date_added FROM kev WHERE date_added IS NOT NULL", &ru.kev, false);
 	if (r == 0)
-		r = load_map(&ru, "SELECT cve, epss FROM epss", &ru.epss, true, false);
+		r = load_scores(&ru);
 	if (r == 0 && ru.have_vex)
-		r = load_map(&ru, "SELECT DISTINCT vulnerability, '' FROM vex", &ru.vex_ids, false, true);
+		r = load_map(&ru, "SELECT DISTINCT vulnerability, '' FROM vex", &ru.vex_ids, true);
 	if (r == 0)
 		r = gather(&ru);
 	kb_asset_filter af = { .category = ru.f->category };
@@ -894,7 +977,9 @@ int kb_exposure_run(kb_store *s, const kb_exposure_filter *f, kb_finding_cb cb, 
 	}
 	free(cache);
 	kb_map_free(&ru.kev, free);
-	kb_map_free(&ru.epss, free);
+	if (ru.epss)
+		free(ru.epss->slot);
+	free(ru.epss);
 	kb_map_free(&ru.vex_ids, free);
 	kb_map_free(&ru.verdicts, verdict_free);
 	kb_buf_free(&ru.ids);

@@ -18,11 +18,15 @@
 #include "util-buf.h"
 #include "util-map.h"
 
+#include <stdint.h>
+
 /* One affected entry that names the package or product being judged, and the
  * advisory it belongs to. Entries of one advisory are adjacent. */
 typedef struct xp_entry {
 	const kb_advisory_affected *af;
 	const kb_advisory *owner;
+	const char *kev;  /* the date a CVE of the advisory entered CISA KEV, or NULL */
+	double epss;      /* the highest EPSS score of its CVEs, 0 when none */
 } xp_entry;
 
 /* A verdict before it is given to an asset: the finding with asset NULL, and
@@ -48,12 +52,22 @@ struct xp_run {
 	char today[16];
 	kb_buf ids;
 	kb_map kev;              /* CVE id -> date added (char *), when KEV data is stored */
-	kb_map epss;             /* CVE id -> score (double *), when EPSS data is stored */
+	struct xp_scores *epss;  /* CVE -> EPSS score, when EPSS data is stored (a feed of every CVE) */
 	kb_map vex_ids;          /* lower-cased vulnerability ids with a VEX statement */
 	kb_map verdicts;         /* "eco\x1fname\x1fversion" -> xp_verdict * (or &xp_none) */
 	bool have_vex, have_eol;
 	void *cache;             /* exposure-engine.c's parsed advisories per name */
 };
+
+/* EPSS scores by CVE number: every CVE has one, so the table holds hundreds
+ * of thousands; keys are numbers (year * 10^12 + sequence), not strings. */
+struct xp_scores {
+	struct { uint64_t cve; float score; } *slot; /* cve 0: empty */
+	size_t cap, n;
+};
+
+/* "CVE-2021-44228" as a number; false when it is not a CVE id. */
+bool xp_cve_number(const char *id, uint64_t *ret);
 
 extern xp_verdict xp_none;   /* a package no advisory names */
 
