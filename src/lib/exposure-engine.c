@@ -38,21 +38,6 @@
 
 xp_verdict xp_none;
 
-int xp_rank(kb_fstatus s)
-{
-	switch (s) {
-	case KB_FS_AFFECTED: return 6;
-	case KB_FS_UNKNOWN_NOT_EVALUATED: return 5;
-	case KB_FS_UNKNOWN_NEWER: return 4;
-	case KB_FS_UNKNOWN_NO_VERSION: return 3;
-	case KB_FS_UNKNOWN_BAD_VERSION: return 3;
-	case KB_FS_NOT_AFFECTED_VEX: return 1;
-	case KB_FS_FIXED: return 2;
-	case KB_FS_NOT_AFFECTED: break;
-	}
-	return 1;
-}
-
 static int sev_rank(const char *s)
 {
 	if (!s)
@@ -236,6 +221,10 @@ int xp_entries(struct xp_run *ru, kb_advisory *const *advs, size_t nadv, bool pr
 				hit = af->cpe && kb_cpe_parse(af->cpe, &c, NULL) == 0 && kb_cpe_specific(&c) &&
 				      (size_t)snprintf(vp, sizeof vp, "%s:%s", c.vendor, c.product) < sizeof vp &&
 				      strcasecmp(vp, k2) == 0;
+			} else if (!product && advs[i]->n_affected == 1 && af->ecosystem && af->package && !af->vendor) {
+				/* the store found it by this name, and its one entry names
+				 * nothing else: no need to compare again */
+				hit = true;
 			} else {
 				hit = product ? (af->vendor && af->product && strcasecmp(af->vendor, k1) == 0 &&
 				                 strcasecmp(af->product, k2) == 0)
@@ -385,7 +374,10 @@ int xp_finish(struct xp_run *ru, const xp_entry *e, size_t n, const xp_st *st, k
 	out->ecosystem = strdup(k1);
 	out->name = strdup(k2);
 	out->version = strdup(version ? version : "");
-	out->ids = strdup(kb_buf_str(&ru->ids));
+	out->ids = kb_buf_detach(&ru->ids); /* the buffer starts again empty */
+	char *fit = out->ids ? realloc(out->ids, strlen(out->ids) + 1) : NULL;
+	if (fit)
+		out->ids = fit;
 	out->move_to = dup_or_null(move);
 	out->severity = dup_or_null(sev);
 	if (have_eol)

@@ -71,7 +71,17 @@ bool xp_cve_number(const char *id, uint64_t *ret);
 
 extern xp_verdict xp_none;   /* a package no advisory names */
 
-int xp_rank(kb_fstatus s);
+/* The order of statuses, worst highest: affected, unknown: never evaluated,
+ * unknown: newer, unknown: no version or unreadable, fixed, not affected. */
+static inline int xp_rank(kb_fstatus s)
+{
+	static const signed char rank[] = {
+		[KB_FS_AFFECTED] = 6,          [KB_FS_UNKNOWN_NOT_EVALUATED] = 5, [KB_FS_UNKNOWN_NEWER] = 4,
+		[KB_FS_UNKNOWN_NO_VERSION] = 3, [KB_FS_UNKNOWN_BAD_VERSION] = 3,   [KB_FS_FIXED] = 2,
+		[KB_FS_NOT_AFFECTED_VEX] = 1,   [KB_FS_NOT_AFFECTED] = 1,
+	};
+	return (unsigned)s < sizeof rank ? rank[s] : 1;
+}
 
 /* Statuses of the entries, one byte each (a kb_fstatus). */
 typedef signed char xp_st;

@@ -74,6 +74,7 @@ struct key {
 	struct vtext *tv;   /* the texts, in the order first seen */
 	size_t ntv, captv;
 	struct step_entry *se;
+	void *arena;        /* the step entries' arrays (boundaries()) */
 	struct moved *mv;   /* per rank */
 	int nranks;
 };
@@ -274,7 +275,7 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 	k->se = calloc(k->n, sizeof *k->se);
 	if (!k->se)
 		return KB_ENOMEM;
-	size_t total = nv;
+	size_t total = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const kb_affected *sets[2] = { &k->e[i].af->match, &k->e[i].af->unaffected };
 		for (int s = 0; s < 2; s++) {
@@ -283,11 +284,21 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 			total += sets[s]->n_versions;
 		}
 	}
-	for (k->pcap = 64; k->pcap < 2 * total; k->pcap *= 2)
+	for (k->pcap = 64; k->pcap < 2 * (total + nv); k->pcap *= 2)
 		;
 	k->ps = calloc(k->pcap, sizeof *k->ps);
-	if (!k->ps)
+	/* every entry's arrays in one block: per version string a boundary, a
+	 * pointer and a rank; per step (at most 2 per string + 1) a status, a fix
+	 * and its rank */
+	size_t steps_max = 2 * total + k->n;
+	k->arena = malloc(total * (sizeof(int) + sizeof(char *) + sizeof(int)) +
+	                  steps_max * (sizeof(char *) + sizeof(int) + 1) + 1);
+	if (!k->ps || !k->arena)
 		return KB_ENOMEM;
+	const char **ap = (const char **)k->arena;                  /* pointers first: aligned */
+	const char **afix = ap + total;
+	int *ab = (int *)(afix + steps_max), *atr = ab + total, *afixr = atr + total;
+	signed char *ast = (signed char *)(afixr + steps_max);
 	for (size_t i = 0; i < nv; i++) {
 		int q = vers[i][0] ? rank_of(k, vers[i]) : -1;
 		if (q >= 0)
@@ -296,18 +307,10 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 	k->order = (kb_vorder){ known, k };
 	for (size_t i = 0; i < k->n; i++) {
 		struct step_entry *se = &k->se[i];
-		size_t cap = 0;
 		const kb_affected *sets[2] = { &k->e[i].af->match, &k->e[i].af->unaffected };
-		for (int s = 0; s < 2; s++) {
-			for (size_t g = 0; g < sets[s]->n_ranges; g++)
-				cap += sets[s]->ranges[g].n_events;
-			cap += sets[s]->n_versions;
-		}
-		se->b = malloc((cap ? cap : 1) * sizeof *se->b);
-		se->tp = malloc((cap ? cap : 1) * sizeof *se->tp);
-		se->tr = malloc((cap ? cap : 1) * sizeof *se->tr);
-		if (!se->b || !se->tp || !se->tr)
-			return KB_ENOMEM;
+		se->b = ab;
+		se->tp = ap;
+		se->tr = atr;
 		for (int s = 0; s < 2; s++) {
 			const kb_affected *m = sets[s];
 			for (size_t g = 0; g < m->n_ranges; g++) {
@@ -329,6 +332,9 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 				pput(k, m->versions[v], se->b[se->nb++]);
 			}
 		}
+		ab += se->nb;
+		ap += se->nt;
+		atr += se->nt;
 		qsort(se->b, se->nb, sizeof *se->b, cmp_int);
 		size_t u = 0;
 		for (size_t j = 0; j < se->nb; j++)
@@ -336,11 +342,12 @@ static int boundaries(struct key *k, char *const *vers, size_t nv)
 				se->b[u++] = se->b[j];
 		se->nb = u;
 		size_t steps = 2 * u + 1;
-		se->st = malloc(steps);
-		se->fix = malloc(steps * sizeof *se->fix);
-		se->fixr = malloc(steps * sizeof *se->fixr);
-		if (!se->st || !se->fix || !se->fixr)
-			return KB_ENOMEM;
+		se->st = ast;
+		se->fix = afix;
+		se->fixr = afixr;
+		ast += steps;
+		afix += steps;
+		afixr += steps;
 		memset(se->st, -1, steps);
 	}
 	k->mv = calloc((size_t)(k->nranks > 0 ? k->nranks : 1), sizeof *k->mv);
@@ -607,15 +614,7 @@ int xp_judge_versions(struct xp_run *ru, const char *k1, const char *k2, const x
 			r = keep(ru, keys[i], &v);
 	}
 	free(q);
-	if (k.se)
-		for (size_t i = 0; i < n; i++) {
-			free(k.se[i].b);
-			free(k.se[i].st);
-			free(k.se[i].fix);
-			free(k.se[i].fixr);
-			free(k.se[i].tp);
-			free(k.se[i].tr);
-		}
+	free(k.arena);
 	free(k.se);
 	free(k.mv);
 	free(k.ps);
