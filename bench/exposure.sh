@@ -19,7 +19,7 @@ run() {
 	local label=$1; shift
 	# exit 1 means findings, not failure
 	/usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" >"$work/out" || [ $? -eq 1 ]
-	read -r wall user sys rss <"$work/t"
+	read -r wall user sys rss < <(tail -n 1 "$work/t") # after "Command exited with non-zero status"
 	printf '%-40s %8.2f s wall %8.2f s cpu %8.1f MiB peak\n' "$label" "$wall" \
 		"$(python3 -c "print($user + $sys)")" "$(python3 -c "print($rss/1024)")"
 }
