@@ -186,7 +186,8 @@ int cli_exposure_report(cli *c, kb_store *s, const kb_exposure_filter *f, bool *
 	if (r < 0) {
 		cli_report(&err);
 	} else {
-		qsort(rs.r, rs.n, sizeof *rs.r, cmp_row);
+		if (rs.n) /* qsort wants a valid pointer even for none */
+			qsort(rs.r, rs.n, sizeof *rs.r, cmp_row);
 		static const char *const keys[] = { "asset", "owner", "what", "status", "move_to", "severity", "why" };
 		static const char *const titles[] = { "ASSET", "OWNER", "WHAT", "STATUS", "MOVE TO", "SEVERITY", "WHY" };
 		table *t = table_new(c, 7, keys, titles);
