@@ -89,7 +89,7 @@ static int on_finding(const kb_finding *f, void *ctx)
 	if (f->kev_added)
 		w += (size_t)snprintf(tail + w, sizeof tail - w, "; known exploited (CISA KEV %s)", f->kev_added);
 	if (f->epss > 0 && w < sizeof tail)
-		w += (size_t)snprintf(tail + w, sizeof tail - w, "; EPSS %.2f", f->epss);
+		w += (size_t)snprintf(tail + w, sizeof tail - w, "; EPSS %.2g", f->epss);
 	if (f->status == KB_FS_AFFECTED && !f->fixable && w < sizeof tail)
 		w += (size_t)snprintf(tail + w, sizeof tail - w, "; no fix on this branch");
 	if (f->eol && w < sizeof tail) {
