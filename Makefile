@@ -7,7 +7,7 @@ KOBAN = $(BUILD)/src/cli/koban
 # Debian packages koban builds and tests with.
 DEPS = gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev libyajl-dev \
        libcsv-dev libexpat1-dev libyaml-dev libcmocka-dev sqlite3 dpkg-dev python3 \
-       libdeflate-dev zlib1g-dev
+       libdeflate-dev zlib1g-dev libssl-dev
 # Extra for `make fuzz` (libFuzzer) and `make bench`.
 FUZZ_DEPS = clang libclang-rt-14-dev
 BENCH_DEPS = sqlite3 time python3
@@ -36,8 +36,11 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
 
+# acme's artifacts (jars, wars, ears) are written by the project's own
+# generator, never committed.
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
+	python3 examples/acme/gen-artifacts.py examples/acme/artifacts
 
 # triage exits 1 when it finds something (acme has public management interfaces).
 demo: build

@@ -38,6 +38,21 @@ int cmd_triage(cli *c, int argc, char **argv);
 int cmd_advisories(cli *c, int argc, char **argv);
 int cmd_exposure(cli *c, int argc, char **argv);
 int cmd_scans(cli *c, int argc, char **argv);
+int cmd_scan(cli *c, int argc, char **argv);
+
+/* One root of a scan, and the asset whose ledger it fills (NULL: none). */
+typedef struct cli_scan_job {
+	const char *root;
+	const char *asset;
+} cli_scan_job;
+struct kb_scanner_opts;
+/* Scan the roots, print one table (with an ASSET column when asked), write
+ * each asset's components to s (may be NULL). EXIT_ERROR when the scan could
+ * not run, files could not be read or storing failed; *ret_vulnerable says
+ * whether a vulnerable copy was found, *ret_failed (may be NULL) whether the
+ * scan itself or storing failed (not merely some files). */
+int cli_scan_run(cli *c, kb_store *s, const cli_scan_job *jobs, size_t njobs, const struct kb_scanner_opts *opts,
+                 bool all, bool asset_column, bool *ret_vulnerable, bool *ret_failed);
 
 /* Messages on stderr, "koban: error: ..." */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

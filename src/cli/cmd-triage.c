@@ -5,7 +5,11 @@
  * A bundle is a directory with conventional folders:
  *   ledger/   asset, interface and component sheets (CSV) and ledger JSON;
  *   sboms/    SBOMs named after their asset: ASSET.cdx.json, ASSET.spdx.json,
- *             ASSET.json, or any *.json inside a folder sboms/ASSET/.
+ *             ASSET.json, or any *.json inside a folder sboms/ASSET/;
+ *   advisories/, scans/  (see below);
+ *   artifacts/ASSET/  a system's files (application trees, jars): scanned
+ *             for Java and its libraries (`koban scan`), every copy found
+ *             written to that asset's ledger before exposure is judged.
  * The store is in memory unless --db PATH is given, in which case PATH must
  * not exist yet (or --replace says to start it afresh): triage never mixes a
  * bundle into an existing ledger.
@@ -18,6 +22,7 @@
 #include "exposure-cli.h"
 #include "import.h"
 #include "koban/netscan.h"
+#include "koban/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -337,6 +342,31 @@ int cmd_triage(cli *c, int argc, char **argv)
 		free(sdir);
 	}
 
+	/* Artifacts: artifacts/ASSET/ trees, scanned before anything is judged so
+	 * that what the scan finds is in the ledger the exposure section reads.
+	 * The table comes later, with the other sections. */
+	cli_scan_job *scan_jobs = NULL;
+	size_t n_scan = 0;
+	if (collected == 0) {
+		char *adir = join(dir, "artifacts");
+		struct dirent **ents;
+		int na = is_dir(adir) ? scandir(adir, &ents, no_dots, alphasort) : 0;
+		scan_jobs = na > 0 ? calloc((size_t)na, sizeof *scan_jobs) : NULL;
+		for (int i = 0; i < na; i++) {
+			char *p = join(adir, ents[i]->d_name);
+			if (scan_jobs && is_dir(p)) {
+				scan_jobs[n_scan].root = p;
+				scan_jobs[n_scan++].asset = strdup(ents[i]->d_name);
+			} else {
+				free(p);
+			}
+			free(ents[i]);
+		}
+		if (na > 0)
+			free(ents);
+		free(adir);
+	}
+
 	kb_error err;
 	kb_error_clear(&err);
 	struct counts cnt = { { 0 }, 0 };
@@ -398,6 +428,15 @@ int cmd_triage(cli *c, int argc, char **argv)
 		if (c->fmt == OUT_TABLE && pm.n == 0)
 			printf("none\n");
 	}
+	bool vulnerable_copies = false;
+	if (r == 0 && n_scan) {
+		cli_heading(c, "Java and Log4j in the artifacts");
+		kb_scanner_opts so = { 0 };
+		cli quiet = *c; /* the scan's summary and per-asset lines stay out of the report */
+		quiet.quiet = true;
+		if (cli_scan_run(&quiet, s, scan_jobs, n_scan, &so, false, true, &vulnerable_copies, NULL) != EXIT_CLEAN)
+			status = EXIT_ERROR;
+	}
 	bool exposed = false;
 	if (r == 0 && adv_ok) {
 		cli_heading(c, "Exposure: what is affected or exposed, and what to move to");
@@ -411,8 +450,13 @@ int cmd_triage(cli *c, int argc, char **argv)
 	}
 	list_clear(&ledger);
 	list_clear(&sboms);
+	for (size_t i = 0; i < n_scan; i++) {
+		free((char *)scan_jobs[i].root);
+		free((char *)scan_jobs[i].asset);
+	}
+	free(scan_jobs);
 	kb_store_close(s);
-	if (status == EXIT_CLEAN && (pm.n > 0 || exposed))
+	if (status == EXIT_CLEAN && (pm.n > 0 || exposed || vulnerable_copies))
 		status = EXIT_FINDINGS;
 	return status;
 }

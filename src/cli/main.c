@@ -17,6 +17,7 @@ static const verb verbs[] = {
 	{ "advisories", cmd_advisories, "import advisories: OSV and CVE JSON 5 files and directories" },
 	{ "exposure", cmd_exposure, "what is affected or exposed, and what each system moves to" },
 	{ "scans", cmd_scans, "import network scans (nmap XML) run from outside or inside" },
+	{ "scan", cmd_scan, "find Java, Log4j and every library in file trees and nested archives" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 
