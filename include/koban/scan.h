@@ -36,8 +36,6 @@
 extern "C" {
 #endif
 
-#define KB_SCAN_MAX_CHAIN 8192 /* bytes of a chain; a deeper chain is cut with "..." in the middle */
-
 typedef enum kb_scan_result_kind {
 	KB_SCAN_RESULT_LIBRARY = 1,  /* a library copy or Maven artifact: `id` */
 	KB_SCAN_RESULT_JAVA,         /* a Java runtime: `java` */
@@ -71,9 +69,11 @@ int kb_scanner_run(const char *const *roots, size_t n_roots, const kb_scanner_op
                    void *ctx, kb_scan_counters *ret_counters, kb_error *err);
 
 /* The ledger component a library result stands for (Maven coordinates and a
- * version are needed: false otherwise). Strings point into `buf` (purl,
- * name) and the result (version, chain); valid while both are. */
-bool kb_scan_result_component(const kb_scan_result *r, kb_component *ret, char *buf, size_t len);
+ * version are needed: false otherwise), in one allocation the caller frees
+ * (*ret_mem): every string of *ret points into it. A chain is at most
+ * KB_ZIP_MAX_DEPTH + 1 names of KB_ZIP_MAX_NAME_LEN bytes plus the file's
+ * path, so no chain is ever cut. */
+bool kb_scan_result_component(const kb_scan_result *r, kb_component *ret, char **ret_mem);
 
 /* Write components found by a scan of `roots` to asset `asset` (which must
  * exist) in one transaction: the asset's earlier scan components whose

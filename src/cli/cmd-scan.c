@@ -95,12 +95,10 @@ static void add_row(struct state *st, const char *asset, const char *const cells
 
 static void add_component(struct state *st, const kb_scan_result *r)
 {
-	char *buf = malloc(KB_SCAN_MAX_CHAIN * 2 + 1024);
+	char *mem = NULL;
 	kb_component c;
-	if (!buf || !kb_scan_result_component(r, &c, buf, KB_SCAN_MAX_CHAIN * 2 + 1024)) {
-		free(buf);
+	if (!kb_scan_result_component(r, &c, &mem))
 		return;
-	}
 	if (st->nc == st->capc) {
 		size_t cap = st->capc ? st->capc * 2 : 64;
 		kb_component *p = realloc(st->comps, cap * sizeof *p);
@@ -108,31 +106,21 @@ static void add_component(struct state *st, const kb_scan_result *r)
 		if (p)
 			st->comps = p;
 		if (!b) {
-			free(buf);
+			free(mem);
 			st->oom = true;
 			return;
 		}
 		st->comp_bufs = b;
 		st->capc = cap;
 	}
-	/* version and origin point into the result: copy them into the buffer's tail */
-	size_t used = strlen(c.purl) + 1;
-	used += strlen(buf + used) + 1;                 /* name */
-	used += strlen(buf + used) + 1;                 /* evidence */
-	char *version = buf + used;
-	snprintf(version, 256, "%s", c.version);
-	char *origin = version + strlen(version) + 1;
-	snprintf(origin, KB_SCAN_MAX_CHAIN * 2 + 1024 - (size_t)(origin - buf), "%s", c.origin);
-	c.version = version;
-	c.origin = origin;
 	st->comps[st->nc] = c;
-	st->comp_bufs[st->nc++] = buf;
+	st->comp_bufs[st->nc++] = mem;
 }
 
 static void on_result(void *ctx, const kb_scan_result *r)
 {
 	struct state *st = ctx;
-	char where[KB_SCAN_MAX_CHAIN + 512], version[256], why[1024];
+	char version[256], why[1024];
 	const char *cells[6];
 	switch (r->kind) {
 	case KB_SCAN_RESULT_JAVA:
@@ -176,10 +164,16 @@ static void on_result(void *ctx, const kb_scan_result *r)
 		                            [KB_JAVAID_LOGBACK_CLASSIC] = "ch/qos/logback/classic/" };
 	bool at_home = (size_t)id->kind < sizeof home / sizeof home[0] && home[id->kind] && r->inner &&
 	               strcmp(r->inner, home[id->kind]) == 0;
+	size_t wl = strlen(r->chain) + (r->inner ? strlen(r->inner) : 0) + 3;
+	char *where = malloc(wl);
+	if (!where) {
+		st->oom = true;
+		return;
+	}
 	if (r->inner && *r->inner && id->kind != KB_JAVAID_MAVEN && !at_home)
-		snprintf(where, sizeof where, "%s!/%s", r->chain, r->inner);
+		snprintf(where, wl, "%s!/%s", r->chain, r->inner);
 	else
-		snprintf(where, sizeof where, "%s", r->chain);
+		snprintf(where, wl, "%s", r->chain);
 	char product[512];
 	if (id->kind == KB_JAVAID_MAVEN)
 		snprintf(product, sizeof product, "%s:%s", id->group ? id->group : "?", id->artifact ? id->artifact : "?");
@@ -213,6 +207,7 @@ static void on_result(void *ctx, const kb_scan_result *r)
 	cells[4] = id->kind == KB_JAVAID_MAVEN ? "" : kb_javaid_status_name(id->status);
 	cells[5] = why;
 	add_row(st, asset_of(st, r), cells);
+	free(where);
 }
 
 static void on_error(void *ctx, const kb_error *err)

@@ -136,9 +136,12 @@ static void walk_archive(struct walk *w, kb_zip *z)
 		kb_error cerr;
 		kb_error_clear(&cerr);
 		if (kb_zip_open_entry(z, &e, &child, &cerr) < 0) {
-			char sub[KB_SCAN_MAX_CHAIN + KB_ZIP_MAX_NAME_LEN + 3];
-			snprintf(sub, sizeof sub, "%s!/%s", chain, e.name);
-			broken(w, sub, &cerr);
+			size_t n = strlen(chain) + e.name_len + 3;
+			char *sub = malloc(n);
+			if (sub)
+				snprintf(sub, n, "%s!/%s", chain, e.name);
+			broken(w, sub ? sub : chain, &cerr);
+			free(sub);
 			continue;
 		}
 		kb_scan_add_archives(w->en->scan, 1);
@@ -234,7 +237,7 @@ int kb_scanner_run(const char *const *roots, size_t n_roots, const kb_scanner_op
 	return r;
 }
 
-bool kb_scan_result_component(const kb_scan_result *r, kb_component *ret, char *buf, size_t len)
+bool kb_scan_result_component(const kb_scan_result *r, kb_component *ret, char **ret_mem)
 {
 	if (r->kind != KB_SCAN_RESULT_LIBRARY || !r->id->group || !r->id->artifact || !r->id->version ||
 	    !*r->id->group || !*r->id->artifact)
@@ -248,29 +251,35 @@ bool kb_scan_result_component(const kb_scan_result *r, kb_component *ret, char *
 		return false;
 	}
 	kb_purl_free(p);
+	const char *inner = r->inner && *r->inner ? r->inner : NULL;
 	size_t pl = strlen(purl) + 1, nl = strlen(id->group) + strlen(id->artifact) + 2;
-	size_t el = strlen(r->chain) + (r->inner && *r->inner ? strlen(r->inner) + 3 : 0) + 1;
-	if (pl + nl + el > len) {
+	size_t el = strlen(r->chain) + (inner ? strlen(inner) + 2 : 0) + 1;
+	size_t vl = strlen(id->version) + 1, ol = strlen(r->root) + 1;
+	char *mem = malloc(pl + nl + el + vl + ol);
+	if (!mem) {
 		free(purl);
 		return false;
 	}
-	char *name = buf + pl, *evidence = name + nl;
-	memcpy(buf, purl, pl);
+	char *name = mem + pl, *evidence = name + nl, *version = evidence + el, *origin = version + vl;
+	memcpy(mem, purl, pl);
 	free(purl);
 	snprintf(name, nl, "%s:%s", id->group, id->artifact);
-	if (r->inner && *r->inner)
-		snprintf(evidence, el, "%s!/%s", r->chain, r->inner);
+	if (inner)
+		snprintf(evidence, el, "%s!/%s", r->chain, inner);
 	else
-		snprintf(evidence, el, "%s", r->chain);
+		memcpy(evidence, r->chain, el);
+	memcpy(version, id->version, vl);
+	memcpy(origin, r->root, ol);
 	*ret = (kb_component){
 		.ecosystem = "Maven",
 		.name = name,
-		.version = id->version,
-		.purl = buf,
+		.version = version,
+		.purl = mem,
 		.source = KB_SOURCE_SCAN,
 		.evidence = evidence,
-		.origin = r->root,
+		.origin = origin,
 	};
+	*ret_mem = mem;
 	return true;
 }
 
