@@ -153,4 +153,15 @@ n2=$(scan_components)
 check '[ "$n1" -ge 1 ] && [ "$n1" = "$n2" ]' "a second scan replaces the first ($n1 then $n2 scan components)"
 "$KOBAN" -q scan --asset no-such-asset tree/fat >/dev/null 2>err
 check '[ $? = 2 ] && grep -q "no asset" err' "an unknown asset is an error"
+
+# acme: triage scans artifacts/ASSET/ and the ledger holds what it found
+python3 "$SRC/examples/acme/gen-artifacts.py" "$work/acme-artifacts" >/dev/null
+cp -r "$SRC/examples/acme" acme && rm -rf acme/artifacts && cp -r "$work/acme-artifacts" acme/artifacts
+KOBAN_TODAY=2026-11-22 "$KOBAN" triage --db "$work/acme.db" acme >triage.out 2>triage.err
+check 'grep -q "== Java and Log4j in the artifacts ==" triage.out' "triage has the scan section"
+check 'grep -q "^hr-tomcat-01.acme.example .*opt/tomcat/lib/log4j-core-2.11.1.jar .*mitigated" triage.out' "the mitigated copy: $(grep hr-tomcat triage.out | head -3)"
+check 'grep -q "^minecraft-server-jdoe-laptop .*com/mojang/shaded/.* vulnerable" triage.out' "the relocated copy"
+export KOBAN_DB=$work/acme.db
+hr=$("$KOBAN" --json ledger show hr-tomcat-01.acme.example | python3 -c 'import json, sys; print(" ".join(sorted(c["version"] for c in json.loads(sys.stdin.readline())["components"] if c["source"] == "scan" and c["name"] == "org.apache.logging.log4j:log4j-core")))')
+check '[ "$hr" = "2.11.1 2.11.1 2.12.2 2.12.2" ]' "the ledger holds the scanned copies (pom and classes of each): $hr"
 exit $fail
