@@ -178,6 +178,27 @@ static const char *const migrations[] = {
 	"ALTER TABLE advisory_key6 RENAME TO advisory_key;"
 	"CREATE INDEX advisory_key_doc ON advisory_key(doc_id);"
 	"CREATE INDEX advisory_doc_id ON advisory_doc(advisory);",
+	/* 7: indicators of compromise (ioc-store.c), one row per (type, value,
+	 * source): source is the file's name as given to the import, which
+	 * deletes that source's rows first, so a re-import replaces what the
+	 * file said. Revoked, expired and to_ids=0 rows are kept; the matching
+	 * set leaves them out. Dates are ISO 8601 text as the source wrote them;
+	 * confidence is 0..100 or NULL. */
+	"CREATE TABLE ioc ("
+	"  type TEXT NOT NULL CHECK (type IN ('ipv4','ipv6','domain','url','url-prefix','md5','sha1','sha256',"
+	"    'file-name','email','port')),"
+	"  value TEXT NOT NULL CHECK (length(value) > 0),"
+	"  source TEXT NOT NULL,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  first_seen TEXT, last_seen TEXT,"
+	"  confidence INTEGER CHECK (confidence BETWEEN 0 AND 100),"
+	"  valid_until TEXT,"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  to_ids INTEGER NOT NULL DEFAULT 1,"
+	"  ref TEXT, label TEXT,"
+	"  PRIMARY KEY (type, value, source)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX ioc_source ON ioc(source);",
 };
 
 int kb_store_schema_latest(void)

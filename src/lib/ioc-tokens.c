@@ -1,0 +1,218 @@
+/*
+ * ioc-tokens.c - the tokens of a log line that can be IOCs, found on their
+ * boundaries, in one pass for URLs and one for the rest, without allocating.
+ *
+ * Substring matching is wrong for IOCs: 1.2.3.4 is inside 11.2.3.45 and
+ * inside the version 1.2.3.4.5, an MD5 is inside any longer hex run. So a
+ * line is cut into maximal runs of token characters (letters, digits, '.',
+ * '-', ':', '@', '_', '%', '+'), and each run is read whole:
+ *  - with two or more ':' it is tried as an IPv6 literal; otherwise it is cut
+ *    at ':' ("host:443", "1.2.3.4:80");
+ *  - a part with '@' is an e-mail address when its two sides are a local part
+ *    and a domain;
+ *  - the rest is cut at '_', '%' and '+' into pieces of letters, digits, '.'
+ *    and '-'; a piece (without leading or trailing dots and dashes) is an IPv4
+ *    address when it is exactly four octets, a hash when it is exactly 32, 40
+ *    or 64 hex digits, a domain when it has two or more labels and an
+ *    alphabetic top-level label (or xn--).
+ * URLs are found first, by their "://": the scheme before it, and after it
+ * everything up to white space, a quote, '<', '>' or a control byte, without
+ * trailing punctuation.
+ */
+#include "ioc-internal.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct tk {
+	const char *line;
+	kb_ioc_token_fn fn;
+	void *ctx;
+	int r;
+} tk;
+
+static bool emit(tk *t, kb_ioc_type type, const char *s, size_t n)
+{
+	if (t->r)
+		return false;
+	kb_ioc_token tok = { .type = type, .s = s, .len = n, .offset = (size_t)(s - t->line) };
+	t->r = t->fn(&tok, t->ctx);
+	return t->r == 0;
+}
+
+static bool run_char(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '-' || c == ':' || c == '@' || c == '_' || c == '%' || c == '+';
+}
+
+static bool url_char(unsigned char c)
+{
+	return c > ' ' && c != 0x7f && c != '"' && c != '\'' && c != '<' && c != '>' && c != '`' && c != '{' &&
+	       c != '}' && c != '|' && c != '\\' && c != '^';
+}
+
+static bool tld_ok(const char *s, size_t n)
+{
+	const char *dot = NULL;
+	for (size_t i = n; i > 0; i--)
+		if (s[i - 1] == '.') {
+			dot = s + i;
+			break;
+		}
+	if (!dot)
+		return false;
+	size_t l = n - (size_t)(dot - s);
+	if (l >= 4 && strncasecmp(dot, "xn--", 4) == 0)
+		return true;
+	if (l < 2)
+		return false;
+	for (size_t i = 0; i < l; i++)
+		if (!isalpha((unsigned char)dot[i]))
+			return false;
+	return true;
+}
+
+/* A piece of letters, digits, '.' and '-'. */
+static void piece(tk *t, const char *s, size_t n)
+{
+	while (n && (*s == '.' || *s == '-')) {
+		s++;
+		n--;
+	}
+	while (n && (s[n - 1] == '.' || s[n - 1] == '-'))
+		n--;
+	if (n == 0)
+		return;
+	bool digits_dots = true, hex = true, dot = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isdigit(c) && c != '.')
+			digits_dots = false;
+		if (!isxdigit(c))
+			hex = false;
+		if (c == '.')
+			dot = true;
+	}
+	uint32_t a;
+	if (digits_dots) {
+		if (kb_ioc_parse_ipv4(s, n, &a))
+			emit(t, KB_IOC_IPV4, s, n);
+		return;
+	}
+	if (hex && (n == 32 || n == 40 || n == 64)) {
+		emit(t, n == 32 ? KB_IOC_MD5 : n == 40 ? KB_IOC_SHA1 : KB_IOC_SHA256, s, n);
+		return;
+	}
+	if (dot && kb_ioc_is_domain(s, n) && tld_ok(s, n))
+		emit(t, KB_IOC_DOMAIN, s, n);
+}
+
+/* A part without ':' or '@': cut at '_', '%', '+'. */
+static void small(tk *t, const char *s, size_t n)
+{
+	size_t st = 0;
+	for (size_t i = 0; i <= n && !t->r; i++)
+		if (i == n || s[i] == '_' || s[i] == '%' || s[i] == '+') {
+			piece(t, s + st, i - st);
+			st = i + 1;
+		}
+}
+
+static bool local_char(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static void part(tk *t, const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	if (!at) {
+		small(t, s, n);
+		return;
+	}
+	/* local@domain: the local part is the whole text before the first '@' */
+	size_t ln = (size_t)(at - s);
+	const char *d = at + 1;
+	size_t dn = n - ln - 1;
+	if (memchr(d, '@', dn)) { /* a@b@c: no address; its pieces may still be */
+		small(t, s, ln);
+		part(t, d, dn);
+		return;
+	}
+	size_t dtrim = dn;
+	while (dtrim && (d[dtrim - 1] == '.' || d[dtrim - 1] == '-'))
+		dtrim--;
+	bool local_ok = ln > 0 && s[0] != '.';
+	for (size_t i = 0; local_ok && i < ln; i++)
+		if (!local_char((unsigned char)s[i]))
+			local_ok = false;
+	if (local_ok && kb_ioc_is_domain(d, dtrim) && tld_ok(d, dtrim))
+		emit(t, KB_IOC_EMAIL, s, ln + 1 + dtrim);
+	small(t, d, dn);
+}
+
+static void big(tk *t, const char *s, size_t n)
+{
+	size_t colons = 0;
+	for (size_t i = 0; i < n; i++)
+		colons += s[i] == ':';
+	if (colons >= 2) {
+		size_t m = n;
+		while (m && s[m - 1] == '.')
+			m--;
+		uint8_t a[16];
+		if (kb_ioc_parse_ipv6(s, m, a)) {
+			emit(t, KB_IOC_IPV6, s, m);
+			return;
+		}
+	}
+	size_t st = 0;
+	for (size_t i = 0; i <= n && !t->r; i++)
+		if (i == n || s[i] == ':') {
+			if (i > st)
+				part(t, s + st, i - st);
+			st = i + 1;
+		}
+}
+
+static void urls(tk *t, const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+	while (!t->r && (p = memmem(p, (size_t)(end - p), "://", 3)) != NULL) {
+		const char *s = p;
+		while (s > line && (isalnum((unsigned char)s[-1]) || s[-1] == '+' || s[-1] == '-' || s[-1] == '.'))
+			s--;
+		while (s < p && !isalpha((unsigned char)*s))
+			s++;
+		const char *e = p + 3;
+		while (e < end && url_char((unsigned char)*e))
+			e++;
+		while (e > p + 3 && strchr(".,;:!?)]", e[-1]))
+			e--;
+		if (s < p && e > p + 3 && p[3] != '/')
+			emit(t, KB_IOC_URL, s, (size_t)(e - s));
+		p += 3;
+	}
+}
+
+int kb_ioc_tokens(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx)
+{
+	tk t = { .line = line, .fn = fn, .ctx = ctx };
+	if (!line || !fn)
+		return 0;
+	urls(&t, line, len);
+	size_t i = 0;
+	while (i < len && !t.r) {
+		if (!run_char((unsigned char)line[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < len && run_char((unsigned char)line[j]))
+			j++;
+		big(&t, line + i, j - i);
+		i = j;
+	}
+	return t.r;
+}
