@@ -2,8 +2,8 @@
  * fuzz-hunt-input.c - libFuzzer target for the hunt input layer: magic
  * detection, the gzip (ISA-L and zlib), zstd, bzip2 and xz decoders, and the
  * line splitter over arbitrary bytes. The first byte picks the gzip backend
- * and a small line limit, so chunking with overlap is reached with short
- * inputs. The contract of koban/huntio.h is checked on every line.
+ * and small line and read sizes, so chunking with overlap and decoders
+ * stopped by a full output are reached with short inputs. The contract of koban/huntio.h is checked on every line.
  */
 #include "koban/huntio.h"
 
@@ -25,10 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (mode & 0x80)
 		kb_hunt_input_use_zlib(in);
-	kb_hunt_lines_opts o = { 0, 0 };
+	/* small buffers: many refills, decoders stopped by a full output */
+	kb_hunt_lines_opts o = { 0, 0, 1 + (size_t)(mode & 0x3f) * 64 };
 	if (mode & 0x40) {
 		o.max_line = 2 + (mode & 0x3f);
 		o.overlap = (mode & 0x07);
+		o.read_size = 1 + (mode & 0x0f);
 	}
 	kb_hunt_lines *r = NULL;
 	if (kb_hunt_lines_new(in, &o, &r) < 0)

@@ -133,10 +133,12 @@ typedef struct kb_hunt_line {
 
 /* Optional tuning, mainly for tests and fuzzing: 0 means the default. A
  * max_line above KB_HUNT_MAX_LINE is clamped to it; overlap must be less than
- * max_line / 2 or it is clamped to that. */
+ * max_line / 2 or it is clamped to that; read_size (the room for decoded
+ * bytes behind a partial line) is clamped to 1..KB_HUNT_READ_SIZE. */
 typedef struct kb_hunt_lines_opts {
 	size_t max_line;
 	size_t overlap;
+	size_t read_size;
 } kb_hunt_lines_opts;
 
 typedef struct kb_hunt_lines kb_hunt_lines;

@@ -39,6 +39,16 @@ int cmd_advisories(cli *c, int argc, char **argv);
 int cmd_exposure(cli *c, int argc, char **argv);
 int cmd_scans(cli *c, int argc, char **argv);
 int cmd_scan(cli *c, int argc, char **argv);
+int cmd_iocs(cli *c, int argc, char **argv);
+int cmd_hunt(cli *c, int argc, char **argv);
+
+struct kb_ioc_set;
+struct kb_scan_opts;
+/* Hunt the roots (and standard input when from_stdin) with the Log4Shell
+ * detector and, when set is not NULL, the IOCs; print one table of hits.
+ * Callback hosts are written to emit (may be NULL). EXIT_FINDINGS on hits. */
+int cli_hunt_run(cli *c, const struct kb_ioc_set *set, const char *const *roots, size_t nroots, bool from_stdin,
+                 const struct kb_scan_opts *walk, FILE *emit, bool *ret_hits);
 
 /* One root of a scan, and the asset whose ledger it fills (NULL: none). */
 typedef struct cli_scan_job {

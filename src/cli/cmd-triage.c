@@ -9,7 +9,9 @@
  *   advisories/, scans/  (see below);
  *   artifacts/ASSET/  a system's files (application trees, jars): scanned
  *             for Java and its libraries (`koban scan`), every copy found
- *             written to that asset's ledger before exposure is judged.
+ *             written to that asset's ledger before exposure is judged;
+ *   iocs/     indicators of compromise (STIX 2.1, MISP, CSV, lists);
+ *   logs/     logs, any compression: hunted for Log4Shell and the IOCs.
  * The store is in memory unless --db PATH is given, in which case PATH must
  * not exist yet (or --replace says to start it afresh): triage never mixes a
  * bundle into an existing ledger.
@@ -22,7 +24,9 @@
 #include "exposure-cli.h"
 #include "import.h"
 #include "koban/netscan.h"
+#include "koban/ioc.h"
 #include "koban/scan.h"
+#include "koban/scanwalk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -367,6 +371,34 @@ int cmd_triage(cli *c, int argc, char **argv)
 		free(adir);
 	}
 
+	/* IOCs: every file in iocs/, before the logs are hunted */
+	unsigned ioc_files = 0;
+	if (collected == 0) {
+		char *idir = join(dir, "iocs");
+		struct dirent **ents;
+		int ni = is_dir(idir) ? scandir(idir, &ents, no_dots, alphasort) : 0;
+		for (int i = 0; i < ni; i++) {
+			char *p = join(idir, ents[i]->d_name);
+			struct stat st;
+			if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+				kb_ioc_import_opts io = { .today = cli_today() };
+				kb_error ierr;
+				kb_error_clear(&ierr);
+				if (kb_iocs_import_file(s, p, &io, NULL, &ierr) < 0) {
+					cli_report(&ierr);
+					status = EXIT_ERROR;
+				} else {
+					ioc_files++;
+				}
+			}
+			free(p);
+			free(ents[i]);
+		}
+		if (ni > 0)
+			free(ents);
+		free(idir);
+	}
+
 	kb_error err;
 	kb_error_clear(&err);
 	struct counts cnt = { { 0 }, 0 };
@@ -444,6 +476,26 @@ int cmd_triage(cli *c, int argc, char **argv)
 		if (cli_exposure_report(c, s, &ef, &exposed) < 0)
 			status = EXIT_ERROR;
 	}
+	bool hits = false;
+	char *ldir = collected == 0 ? join(dir, "logs") : NULL;
+	if (r == 0 && ldir && is_dir(ldir)) {
+		cli_heading(c, "Hunt: exploitation and indicators of compromise in the logs");
+		kb_ioc_set *set = NULL;
+		kb_error herr;
+		kb_error_clear(&herr);
+		if (ioc_files && kb_iocs_load(s, cli_today(), &set, &herr) < 0) {
+			cli_report(&herr);
+			status = EXIT_ERROR;
+		}
+		cli quiet = *c; /* the summary line stays out of the report */
+		quiet.quiet = true;
+		kb_scan_opts wo = { 0 };
+		const char *roots[] = { ldir };
+		if (cli_hunt_run(&quiet, set, roots, 1, false, &wo, NULL, &hits) == EXIT_ERROR)
+			status = EXIT_ERROR;
+		kb_ioc_set_free(set);
+	}
+	free(ldir);
 	if (r < 0) {
 		cli_report(&err);
 		status = EXIT_ERROR;
@@ -456,7 +508,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 	}
 	free(scan_jobs);
 	kb_store_close(s);
-	if (status == EXIT_CLEAN && (pm.n > 0 || exposed || vulnerable_copies))
+	if (status == EXIT_CLEAN && (pm.n > 0 || exposed || vulnerable_copies || hits))
 		status = EXIT_FINDINGS;
 	return status;
 }

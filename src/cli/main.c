@@ -18,6 +18,8 @@ static const verb verbs[] = {
 	{ "exposure", cmd_exposure, "what is affected or exposed, and what each system moves to" },
 	{ "scans", cmd_scans, "import network scans (nmap XML) run from outside or inside" },
 	{ "scan", cmd_scan, "find Java, Log4j and every library in file trees and nested archives" },
+	{ "iocs", cmd_iocs, "import indicators of compromise (STIX 2.1, MISP, CSV, lists)" },
+	{ "hunt", cmd_hunt, "look for exploitation (Log4Shell) and indicators of compromise in logs" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 

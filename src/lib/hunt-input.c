@@ -686,7 +686,7 @@ uint64_t kb_hunt_input_compressed_offset(const kb_hunt_input *in)
 struct kb_hunt_lines {
 	kb_hunt_input *in;
 	char *buf;
-	size_t cap;        /* max_line + KB_HUNT_READ_SIZE */
+	size_t cap;        /* max_line + read size (KB_HUNT_READ_SIZE by default) */
 	size_t start, scan, end;
 	uint64_t base;     /* stream offset of buf[0] */
 	uint64_t lineno;   /* number of the line at `start` */
@@ -709,10 +709,13 @@ int kb_hunt_lines_new(kb_hunt_input *in, const kb_hunt_lines_opts *opts, kb_hunt
 		overlap = opts->overlap;
 	if (overlap >= max_line / 2)
 		overlap = max_line / 2 - 1;
+	size_t read_size = KB_HUNT_READ_SIZE;
+	if (opts && opts->read_size && opts->read_size < read_size)
+		read_size = opts->read_size;
 	kb_hunt_lines *r = calloc(1, sizeof *r);
 	if (!r)
 		return KB_ENOMEM;
-	r->cap = max_line + KB_HUNT_READ_SIZE;
+	r->cap = max_line + read_size;
 	if (!(r->buf = malloc(r->cap))) {
 		free(r);
 		return KB_ENOMEM;

@@ -589,6 +589,26 @@ static void test_small_limits(void **state)
 	free(c.p);
 }
 
+/* Tiny read sizes: decoders stopped by a full output at every byte. */
+static void test_small_reads(void **state)
+{
+	(void)state;
+	compress_fn fns[] = { plain, gz, zst, bz2, xz };
+	for (size_t i = 0; i < 5; i++) {
+		bytes c = fns[i](sample, sizeof sample - 1);
+		for (size_t rs = 1; rs <= 7; rs += 3) {
+			kb_hunt_lines_opts o = { 0, 0, rs };
+			for (int zl = 0; zl < 2; zl++) {
+				got g = read_mem(&c, &o, zl);
+				assert_int_equal(g.rc, 0);
+				check_rebuild(&g, sample, sizeof sample - 1);
+				got_free(&g);
+			}
+		}
+		free(c.p);
+	}
+}
+
 /* The zstd window limit: a frame header asking for a 2 GiB window. */
 static void test_limit_zstd_window(void **state)
 {
@@ -724,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_line_1mb),
 		cmocka_unit_test(test_line_5mb),
 		cmocka_unit_test(test_small_limits),
+		cmocka_unit_test(test_small_reads),
 		cmocka_unit_test(test_limit_zstd_window),
 		cmocka_unit_test(test_limit_xz_memory),
 		cmocka_unit_test(test_open_errors),
