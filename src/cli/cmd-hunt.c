@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 #include "exposure-cli.h"
+#include "koban/huntfields.h"
 #include "koban/huntio.h"
 #include "koban/ioc.h"
 #include "koban/log4shell.h"
@@ -26,7 +27,7 @@ static const char usage_hunt[] =
 	"koban hunt [--no-iocs] [--emit-iocs FILE] [--exclude GLOB]... [--xdev] PATH...|-";
 
 struct hit_row {
-	char *cells[8]; /* file, line, offset, source, kind, class, what, detail */
+	char *cells[9]; /* file, line, offset, time, source, kind, class, what, detail */
 	unsigned long long line;
 };
 
@@ -44,6 +45,9 @@ struct hunt {
 struct worker {
 	struct hunt *h;
 	kb_l4s *l4s;
+	kb_hunt_fields_state *fields; /* of the file being read */
+	kb_hunt_fields f;             /* the current line's, when has_fields */
+	bool has_fields, parsed;
 };
 
 static char *dupn(const char *s, size_t n)
@@ -56,8 +60,8 @@ static char *dupn(const char *s, size_t n)
 	return p;
 }
 
-static void add(struct hunt *h, const char *file, const kb_hunt_line *ln, size_t off, const char *source,
-                const char *kind, const char *cls, const char *what, const char *detail)
+static void add(struct hunt *h, const char *file, const kb_hunt_line *ln, size_t off, const char *time,
+                const char *source, const char *kind, const char *cls, const char *what, const char *detail)
 {
 	pthread_mutex_lock(&h->lock);
 	if (h->n == h->cap) {
@@ -74,13 +78,19 @@ static void add(struct hunt *h, const char *file, const kb_hunt_line *ln, size_t
 	char line[24], offset[24];
 	snprintf(line, sizeof line, "%llu", (unsigned long long)ln->lineno);
 	snprintf(offset, sizeof offset, "%llu", (unsigned long long)(ln->offset + off));
-	const char *v[8] = { file, line, offset, source, kind, cls, what, detail };
+	const char *v[9] = { file, line, offset, time, source, kind, cls, what, detail };
 	struct hit_row *r = &h->rows[h->n++];
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 9; i++)
 		r->cells[i] = strdup(v[i] ? v[i] : "");
 	r->line = ln->lineno;
 	pthread_mutex_unlock(&h->lock);
 }
+
+/* The line's fields (time, client), parsed once and only for lines with a
+ * hit: the per-file state has seen the W3C #Fields lines (hunt_line feeds
+ * every '#' line to it). */
+static void fields_of(struct worker *w, const kb_hunt_line *ln, char *time, size_t tsize, char *source,
+                      size_t ssize);
 
 /* The client address of an access-log line: its first token, when that is
  * an IPv4 or IPv6 address. */
@@ -99,11 +109,30 @@ static void source_of(const kb_hunt_line *ln, char *out, size_t size)
 		out[0] = '\0';
 }
 
+static void fields_of(struct worker *w, const kb_hunt_line *ln, char *time, size_t tsize, char *source,
+                      size_t ssize)
+{
+	if (!w->parsed) {
+		w->parsed = true;
+		w->has_fields = w->fields && kb_hunt_fields_parse(w->fields, ln->data, ln->len, &w->f) == 1;
+	}
+	time[0] = '\0';
+	source[0] = '\0';
+	if (w->has_fields && w->f.time.p)
+		snprintf(time, tsize, "%.*s", (int)w->f.time.len, w->f.time.p);
+	if (w->has_fields && w->f.client.p)
+		snprintf(source, ssize, "%.*s", (int)w->f.client.len, w->f.client.p);
+	else
+		source_of(ln, source, ssize);
+}
+
 struct tokctx {
 	struct worker *w;
 	const char *file;
 	const kb_hunt_line *ln;
+	const char *time;   /* NULL until a token matches (then they point into buf_*) */
 	const char *source;
+	char buf_time[64], buf_source[128];
 };
 
 static int on_token(const kb_ioc_token *t, void *ctx)
@@ -112,11 +141,16 @@ static int on_token(const kb_ioc_token *t, void *ctx)
 	const kb_ioc *ioc = kb_ioc_match_token(tc->w->h->iocs, t);
 	if (!ioc)
 		return 0;
+	if (!tc->source) {
+		fields_of(tc->w, tc->ln, tc->buf_time, sizeof tc->buf_time, tc->buf_source, sizeof tc->buf_source);
+		tc->time = tc->buf_time;
+		tc->source = tc->buf_source;
+	}
 	char *tok = dupn(t->s, t->len);
 	char detail[512];
 	snprintf(detail, sizeof detail, "%s %s from %s%s%s", kb_ioc_type_name(ioc->type), ioc->value, ioc->source,
 	         ioc->label && *ioc->label ? ": " : "", ioc->label ? ioc->label : "");
-	add(tc->w->h, tc->file, tc->ln, t->offset, tc->source, "ioc", "ioc", tok ? tok : "", detail);
+	add(tc->w->h, tc->file, tc->ln, t->offset, tc->time, tc->source, "ioc", "ioc", tok ? tok : "", detail);
 	free(tok);
 	return 0;
 }
@@ -125,12 +159,17 @@ static void hunt_line(struct worker *w, const char *file, const kb_hunt_line *ln
 {
 	if (!ln->len)
 		return;
-	char source[65];
-	source[0] = '\0';
+	w->parsed = false;
+	if (ln->data[0] == '#' && w->fields) /* W3C directives set the columns of the lines after them */
+		w->parsed = true, w->has_fields = kb_hunt_fields_parse(w->fields, ln->data, ln->len, &w->f) == 1;
+	char source[128], time[64];
+	source[0] = time[0] = '\0';
+	bool have = false;
 	const kb_l4s_hit *hits = NULL;
 	size_t nh = 0;
 	if (kb_l4s_scan(w->l4s, ln->data, ln->len, &hits, &nh) == 0 && nh) {
-		source_of(ln, source, sizeof source);
+		fields_of(w, ln, time, sizeof time, source, sizeof source);
+		have = true;
 		for (size_t i = 0; i < nh; i++) {
 			const kb_l4s_hit *hit = &hits[i];
 			if ((ln->flags & KB_HUNT_LINE_CONT) && hit->offset + hit->raw_len <= ln->overlap)
@@ -150,8 +189,8 @@ static void hunt_line(struct worker *w, const char *file, const kb_hunt_line *ln
 				d += (size_t)snprintf(detail + d, sizeof detail - d, "; command: %s", hit->command);
 			if (*hit->indicator && d < sizeof detail)
 				snprintf(detail + d, sizeof detail - d, "; %s", hit->indicator);
-			add(w->h, file, ln, hit->offset, source, kb_l4s_family_name(hit->family), kb_l4s_class_name(hit->cls),
-			    hit->decoded, detail);
+			add(w->h, file, ln, hit->offset, time, source, kb_l4s_family_name(hit->family),
+			    kb_l4s_class_name(hit->cls), hit->decoded, detail);
 			if (w->h->emit && *hit->domain && hit->cls != KB_L4S_SUCCESS) {
 				pthread_mutex_lock(&w->h->lock);
 				fprintf(w->h->emit, "%s\n", hit->domain);
@@ -160,9 +199,9 @@ static void hunt_line(struct worker *w, const char *file, const kb_hunt_line *ln
 		}
 	}
 	if (w->h->iocs) {
-		if (!source[0])
-			source_of(ln, source, sizeof source);
-		struct tokctx tc = { w, file, ln, source };
+		/* fields only when a token matches: most lines have none */
+		struct tokctx tc = { .w = w, .file = file, .ln = ln, .time = have ? time : NULL,
+			             .source = have ? source : NULL };
 		kb_ioc_tokens(ln->data, ln->len, on_token, &tc);
 	}
 }
@@ -174,10 +213,12 @@ static int hunt_input(struct worker *w, kb_hunt_input *in, const char *name, kb_
 	int r = kb_hunt_lines_new(in, NULL, &lr);
 	if (r < 0)
 		return kb_error_set(err, r, name, 0, 0, KB_NO_OFFSET, "cannot read lines");
+	w->fields = kb_hunt_fields_state_new(); /* NULL: no fields, the hunt goes on */
 	kb_hunt_line ln;
 	while ((r = kb_hunt_lines_next(lr, &ln, err)) == 1)
 		hunt_line(w, name, &ln);
 	kb_hunt_lines_free(lr);
+	w->fields = kb_hunt_fields_state_free(w->fields);
 	if (r < 0 && !err->file[0])
 		snprintf(err->file, sizeof err->file, "%s", name);
 	return r < 0 ? r : 0;
@@ -242,7 +283,8 @@ static int cmp_row(const void *x, const void *y)
 		return d;
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
-	return strcmp(a->cells[2], b->cells[2]) < 0 ? -1 : strcmp(a->cells[2], b->cells[2]) > 0;
+	unsigned long long oa = strtoull(a->cells[2], NULL, 10), ob = strtoull(b->cells[2], NULL, 10);
+	return (oa > ob) - (oa < ob);
 }
 
 /* Hits counted by one column (source address, or file), by class: who to
@@ -265,7 +307,7 @@ static void summary(cli *c, struct hunt *h, int col, const char *kind, const cha
 	static const char *const keys[] = { "key", "hits", "attempts", "scanners", "success", "second_stage", "iocs" };
 	const char *titles[] = { title, "HITS", "ATTEMPTS", "SCANNER", "SUCCESS", "2ND STAGE", "IOCS" };
 	if (c->fmt == OUT_TABLE)
-		printf("\nby %s:\n", col == 3 ? "source address" : "file");
+		printf("\nby %s:\n", col == 4 ? "source address" : "file");
 	table *t = table_new(c, 7, keys, titles);
 	table_set_kind(t, kind);
 	table_set_numeric(t, 2 | 4 | 8 | 16 | 32 | 64);
@@ -273,7 +315,7 @@ static void summary(cli *c, struct hunt *h, int col, const char *kind, const cha
 		size_t j = i;
 		unsigned long long n[6] = { 0 };
 		for (; j < h->n && strcmp(v[j]->cells[col], v[i]->cells[col]) == 0; j++) {
-			const char *cls = v[j]->cells[5];
+			const char *cls = v[j]->cells[6];
 			n[0]++;
 			n[strcmp(cls, "attempt") == 0 ? 1 : strcmp(cls, "scanner") == 0 ? 2 : strcmp(cls, "success") == 0 ? 3
 			  : strcmp(cls, "second-stage") == 0 ? 4 : 5]++;
@@ -291,7 +333,7 @@ static void summary(cli *c, struct hunt *h, int col, const char *kind, const cha
 
 static void summaries(cli *c, struct hunt *h)
 {
-	summary(c, h, 3, "hit_source", "SOURCE");
+	summary(c, h, 4, "hit_source", "SOURCE");
 	summary(c, h, 0, "hit_file", "FILE");
 }
 
@@ -333,9 +375,11 @@ int cli_hunt_run(cli *c, const kb_ioc_set *set, const char *const *roots, size_t
 	if (status == EXIT_CLEAN) {
 		if (h.n)
 			qsort(h.rows, h.n, sizeof *h.rows, cmp_row);
-		static const char *const keys[] = { "file", "line", "offset", "source", "kind", "class", "what", "detail" };
-		static const char *const titles[] = { "FILE", "LINE", "OFFSET", "SOURCE", "KIND", "CLASS", "WHAT", "WHY" };
-		table *t = table_new(c, 8, keys, titles);
+		static const char *const keys[] = { "file", "line", "offset", "time", "source", "kind", "class", "what",
+			                            "detail" };
+		static const char *const titles[] = { "FILE", "LINE", "OFFSET", "TIME", "SOURCE", "KIND", "CLASS", "WHAT",
+			                              "WHY" };
+		table *t = table_new(c, 9, keys, titles);
 		table_set_kind(t, "hit");
 		table_set_numeric(t, 2 | 4);
 		for (size_t i = 0; i < h.n; i++)
@@ -350,7 +394,7 @@ int cli_hunt_run(cli *c, const kb_ioc_set *set, const char *const *roots, size_t
 	if (ret_hits)
 		*ret_hits = h.n > 0;
 	for (size_t i = 0; i < h.n; i++)
-		for (int j = 0; j < 8; j++)
+		for (int j = 0; j < 9; j++)
 			free(h.rows[i].cells[j]);
 	free(h.rows);
 	pthread_mutex_destroy(&h.lock);
