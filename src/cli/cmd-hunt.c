@@ -385,7 +385,7 @@ int cli_hunt_run(cli *c, const kb_ioc_set *set, const char *const *roots, size_t
 		for (size_t i = 0; i < h.n; i++)
 			table_row(t, (const char *const *)h.rows[i].cells);
 		table_end(t);
-		if (h.n)
+		if (h.n && c->fmt != OUT_CSV) /* CSV holds one table: the hits */
 			summaries(c, &h);
 		if (c->fmt == OUT_TABLE && !c->quiet)
 			printf("%zu hits%s\n", h.n, h.errors ? "; some inputs could not be read (see above)" : "");
