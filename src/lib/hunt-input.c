@@ -298,8 +298,10 @@ static int step_isal(kb_hunt_input *in, step_io *io)
 	s->next_out = io->dst;
 	s->avail_out = out_len;
 	int rc = isal_inflate(s);
-	io->used = in_len - s->avail_in;
-	io->made = out_len - s->avail_out;
+	/* On some errors ISA-L leaves avail_in wrapped below zero (fuzz-found):
+	 * never count more than was given. */
+	io->used = s->avail_in <= in_len ? in_len - s->avail_in : in_len;
+	io->made = s->avail_out <= out_len ? out_len - s->avail_out : out_len;
 	if (rc < 0)
 		return fail(in, KB_EPARSE, "corrupt gzip data (%s)",
 		            rc == ISAL_INCORRECT_CHECKSUM ? "checksum mismatch"
