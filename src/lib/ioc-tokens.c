@@ -41,9 +41,32 @@ static bool emit(tk *t, kb_ioc_type type, const char *s, size_t n)
 	return t->r == 0;
 }
 
-static bool run_char(unsigned char c)
+/* Character classes by table, ASCII only (the C locale's isalnum and
+ * friends, without a call per byte: the tokenizer looks at every byte of
+ * every line). */
+enum { C_RUN = 1, C_DIGIT = 2, C_XDIGIT = 4, C_ALPHA = 8, C_LOCAL = 16 };
+
+static const unsigned char cls[256] = {
+#define D C_RUN | C_DIGIT | C_XDIGIT | C_LOCAL
+#define X C_RUN | C_XDIGIT | C_ALPHA | C_LOCAL
+#define A C_RUN | C_ALPHA | C_LOCAL
+	['0'] = D, ['1'] = D, ['2'] = D, ['3'] = D, ['4'] = D, ['5'] = D, ['6'] = D, ['7'] = D, ['8'] = D, ['9'] = D,
+	['a'] = X, ['b'] = X, ['c'] = X, ['d'] = X, ['e'] = X, ['f'] = X,
+	['A'] = X, ['B'] = X, ['C'] = X, ['D'] = X, ['E'] = X, ['F'] = X,
+	['g'] = A, ['h'] = A, ['i'] = A, ['j'] = A, ['k'] = A, ['l'] = A, ['m'] = A, ['n'] = A, ['o'] = A, ['p'] = A,
+	['q'] = A, ['r'] = A, ['s'] = A, ['t'] = A, ['u'] = A, ['v'] = A, ['w'] = A, ['x'] = A, ['y'] = A, ['z'] = A,
+	['G'] = A, ['H'] = A, ['I'] = A, ['J'] = A, ['K'] = A, ['L'] = A, ['M'] = A, ['N'] = A, ['O'] = A, ['P'] = A,
+	['Q'] = A, ['R'] = A, ['S'] = A, ['T'] = A, ['U'] = A, ['V'] = A, ['W'] = A, ['X'] = A, ['Y'] = A, ['Z'] = A,
+	['.'] = C_RUN | C_LOCAL, ['-'] = C_RUN | C_LOCAL, ['_'] = C_RUN | C_LOCAL, ['%'] = C_RUN | C_LOCAL,
+	['+'] = C_RUN | C_LOCAL, [':'] = C_RUN, ['@'] = C_RUN,
+#undef D
+#undef X
+#undef A
+};
+
+static inline bool run_char(unsigned char c)
 {
-	return isalnum(c) || c == '.' || c == '-' || c == ':' || c == '@' || c == '_' || c == '%' || c == '+';
+	return cls[c] & C_RUN;
 }
 
 static bool url_char(unsigned char c)
@@ -68,7 +91,7 @@ static bool tld_ok(const char *s, size_t n)
 	if (l < 2)
 		return false;
 	for (size_t i = 0; i < l; i++)
-		if (!isalpha((unsigned char)dot[i]))
+		if (!(cls[(unsigned char)dot[i]] & C_ALPHA))
 			return false;
 	return true;
 }
@@ -87,9 +110,9 @@ static void piece(tk *t, const char *s, size_t n)
 	bool digits_dots = true, hex = true, dot = false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (!isdigit(c) && c != '.')
+		if (!(cls[c] & C_DIGIT) && c != '.')
 			digits_dots = false;
-		if (!isxdigit(c))
+		if (!(cls[c] & C_XDIGIT))
 			hex = false;
 		if (c == '.')
 			dot = true;
@@ -121,7 +144,7 @@ static void small(tk *t, const char *s, size_t n)
 
 static bool local_char(unsigned char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	return cls[c] & C_LOCAL;
 }
 
 static void part(tk *t, const char *s, size_t n)
@@ -209,7 +232,7 @@ int kb_ioc_tokens(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx)
 			continue;
 		}
 		size_t j = i;
-		while (j < len && run_char((unsigned char)line[j]))
+		while (j < len && (cls[(unsigned char)line[j]] & C_RUN))
 			j++;
 		big(&t, line + i, j - i);
 		i = j;
