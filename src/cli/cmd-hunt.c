@@ -21,7 +21,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#define HUNT_RELEASE_BYTES (16u << 20) /* read past this much more, give the pages behind back */
 
 static const char usage_hunt[] =
 	"koban hunt [--no-iocs] [--emit-iocs FILE] [--exclude GLOB]... [--xdev] PATH...|-";
@@ -45,6 +48,8 @@ struct hunt {
 struct worker {
 	struct hunt *h;
 	kb_l4s *l4s;
+	void *map;        /* the file's mapping (walker files past KB_SCAN_SMALL_FILE), or NULL */
+	size_t map_len;
 	kb_hunt_fields_state *fields; /* of the file being read */
 	kb_hunt_fields f;             /* the current line's, when has_fields */
 	bool has_fields, parsed;
@@ -215,8 +220,21 @@ static int hunt_input(struct worker *w, kb_hunt_input *in, const char *name, kb_
 		return kb_error_set(err, r, name, 0, 0, KB_NO_OFFSET, "cannot read lines");
 	w->fields = kb_hunt_fields_state_new(); /* NULL: no fields, the hunt goes on */
 	kb_hunt_line ln;
-	while ((r = kb_hunt_lines_next(lr, &ln, err)) == 1)
+	uint64_t released = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	while ((r = kb_hunt_lines_next(lr, &ln, err)) == 1) {
 		hunt_line(w, name, &ln);
+		/* give back the mapped pages the reader has passed: a log file is
+		 * read once, front to back, and would otherwise stay resident whole */
+		uint64_t done = kb_hunt_input_compressed_offset(in);
+		if (w->map && page > 0 && done > released + HUNT_RELEASE_BYTES + KB_HUNT_READ_SIZE) {
+			uint64_t upto = (done - KB_HUNT_READ_SIZE) / (uint64_t)page * (uint64_t)page;
+			if (upto > released && upto <= w->map_len) {
+				madvise((char *)w->map + released, (size_t)(upto - released), MADV_DONTNEED);
+				released = upto;
+			}
+		}
+	}
 	kb_hunt_lines_free(lr);
 	w->fields = kb_hunt_fields_state_free(w->fields);
 	if (r < 0 && !err->file[0])
@@ -253,10 +271,17 @@ static int on_file(kb_scan *scan, void *ctx, const kb_scan_file *f, kb_error *er
 	(void)scan;
 	struct worker *w = ctx;
 	kb_hunt_input *in = NULL;
+	long page = sysconf(_SC_PAGESIZE);
+	w->map = NULL;
+	if (f->data && f->size > KB_SCAN_SMALL_FILE && page > 0 && (uintptr_t)f->data % (uintptr_t)page == 0) {
+		w->map = (void *)(uintptr_t)f->data;
+		w->map_len = f->size;
+	}
 	int r = kb_hunt_input_open_mem(f->data ? (const void *)f->data : "", f->size, f->path, &in, err);
 	if (r == 0)
 		r = hunt_input(w, in, f->path, err);
 	kb_hunt_input_free(in);
+	w->map = NULL;
 	return r;
 }
 
