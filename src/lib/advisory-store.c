@@ -14,6 +14,7 @@
 #include "advisory-internal.h"
 #include "koban/cpe.h"
 #include "store-internal.h"
+#include "util-file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -246,31 +247,11 @@ int kb_advisories_import_mem(kb_store *s, const char *name, const void *data, si
 int kb_advisories_import_file(kb_store *s, const char *path, kb_advisory_format fmt,
                               kb_advisory_import_stats *ret, kb_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return kb_error_set(err, errno == ENOENT ? KB_ENOTFOUND : KB_EIO, path, 0, 0, KB_NO_OFFSET,
-		                    "cannot open: %s", strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fclose(f);
-		return kb_error_set(err, KB_EINVAL, path, 0, 0, KB_NO_OFFSET, "expected a file");
-	}
-	if ((uint64_t)sb.st_size > KB_ADVISORY_MAX_BYTES) {
-		fclose(f);
-		return kb_error_set(err, KB_ELIMIT, path, 0, 0, KB_NO_OFFSET,
-		                    "%lld bytes: more than the limit of %u for one advisory", (long long)sb.st_size,
-		                    (unsigned)KB_ADVISORY_MAX_BYTES);
-	}
-	size_t n = (size_t)sb.st_size;
-	char *buf = malloc(n ? n : 1);
-	if (!buf) {
-		fclose(f);
-		return KB_ENOMEM;
-	}
-	size_t got = fread(buf, 1, n, f);
-	fclose(f);
-	int r = got == n ? kb_advisories_import_mem(s, path, buf, n, fmt, ret, err)
-	                 : kb_error_set(err, KB_EIO, path, 0, 0, KB_NO_OFFSET, "read failed");
+	char *buf = NULL;
+	size_t n = 0;
+	int r = kb_file_read_whole(path, KB_ADVISORY_MAX_BYTES, "advisory", &buf, &n, err);
+	if (r == 0)
+		r = kb_advisories_import_mem(s, path, buf, n, fmt, ret, err);
 	free(buf);
 	return r;
 }

@@ -11,6 +11,7 @@
  */
 #include "ioc-internal.h"
 #include "store-internal.h"
+#include "util-file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -158,31 +159,11 @@ int kb_iocs_import_mem(kb_store *s, const char *name, const void *data, size_t l
 int kb_iocs_import_file(kb_store *s, const char *path, const kb_ioc_import_opts *opts, kb_ioc_import_stats *ret,
                         kb_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return kb_error_set(err, errno == ENOENT ? KB_ENOTFOUND : KB_EIO, path, 0, 0, KB_NO_OFFSET,
-		                    "cannot open: %s", strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fclose(f);
-		return kb_error_set(err, KB_EINVAL, path, 0, 0, KB_NO_OFFSET, "expected a file");
-	}
-	if ((uint64_t)sb.st_size > KB_IOC_MAX_FILE_BYTES) {
-		fclose(f);
-		return kb_error_set(err, KB_ELIMIT, path, 0, 0, KB_NO_OFFSET,
-		                    "%lld bytes: more than the limit of %u for one IOC file", (long long)sb.st_size,
-		                    (unsigned)KB_IOC_MAX_FILE_BYTES);
-	}
-	size_t n = (size_t)sb.st_size;
-	char *buf = malloc(n ? n : 1);
-	if (!buf) {
-		fclose(f);
-		return KB_ENOMEM;
-	}
-	size_t got = fread(buf, 1, n, f);
-	fclose(f);
-	int r = got == n ? kb_iocs_import_mem(s, path, buf, n, opts, ret, err)
-	                 : kb_error_set(err, KB_EIO, path, 0, 0, KB_NO_OFFSET, "read failed");
+	char *buf = NULL;
+	size_t n = 0;
+	int r = kb_file_read_whole(path, KB_IOC_MAX_FILE_BYTES, "IOC file", &buf, &n, err);
+	if (r == 0)
+		r = kb_iocs_import_mem(s, path, buf, n, opts, ret, err);
 	free(buf);
 	return r;
 }

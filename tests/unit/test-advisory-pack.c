@@ -4,6 +4,7 @@
  */
 #include "acme-advisories.h"
 #include <sqlite3.h>
+#include <unistd.h>
 #include "advisory-internal.h"
 #include "store-internal.h"
 
@@ -143,12 +144,38 @@ static void test_store_falls_back_to_document(void **state)
 	kb_store_close(s);
 }
 
+/* A file past KB_ADVISORY_MAX_BYTES is refused before it is read, by name. */
+static void test_file_limit(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/koban-adv-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)KB_ADVISORY_MAX_BYTES + 1), 0);
+	close(fd);
+	kb_store *s = NULL;
+	kb_error err;
+	kb_error_clear(&err);
+	assert_int_equal(kb_store_open(KB_STORE_MEMORY, KB_STORE_CREATE, &s, &err), 0);
+	assert_int_equal(kb_advisories_import_file(s, path, KB_ADV_FMT_AUTO, NULL, &err), KB_ELIMIT);
+	assert_string_equal(err.file, path);
+	assert_non_null(strstr(err.msg, "more than the limit of 16777216 for one advisory"));
+	unlink(path);
+	kb_error_clear(&err);
+	assert_int_equal(kb_advisories_import_file(s, "/nonexistent/x.json", KB_ADV_FMT_AUTO, NULL, &err), KB_ENOTFOUND);
+	kb_error_clear(&err);
+	assert_int_equal(kb_advisories_import_file(s, "/tmp", KB_ADV_FMT_AUTO, NULL, &err), KB_EINVAL);
+	assert_string_equal(err.msg, "expected a file");
+	kb_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_store_falls_back_to_document),
+		cmocka_unit_test(test_file_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
