@@ -27,7 +27,7 @@ struct row {
 
 struct state {
 	cli *c;
-	bool all, asset_column;
+	bool all, asset_column, store_components;
 	const cli_scan_job *jobs;
 	size_t njobs;
 	struct row *rows;
@@ -150,7 +150,8 @@ static void on_result(void *ctx, const kb_scan_result *r)
 		break;
 	}
 	const kb_javaid_finding *id = r->id;
-	add_component(st, r);
+	if (st->store_components) /* only --asset and triage write them */
+		add_component(st, r);
 	if (id->kind == KB_JAVAID_MAVEN && !st->all)
 		return;
 	if (id->status == KB_JAVAID_VULNERABLE)
@@ -250,7 +251,8 @@ int cli_scan_run(cli *c, kb_store *s, const cli_scan_job *jobs, size_t njobs, co
 	 * seen rather than the ones open. Fixed thresholds give them back. */
 	mallopt(M_MMAP_THRESHOLD, SCAN_MALLOC_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, SCAN_MALLOC_THRESHOLD);
-	struct state st = { .c = c, .all = all, .asset_column = asset_column, .jobs = jobs, .njobs = njobs };
+	struct state st = { .c = c, .all = all, .asset_column = asset_column, .store_components = s != NULL,
+		            .jobs = jobs, .njobs = njobs };
 	kb_scanner_opts o = *opts;
 	o.progress = on_progress;
 	o.error = on_error;

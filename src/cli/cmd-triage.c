@@ -16,9 +16,11 @@
  * not exist yet (or --replace says to start it afresh): triage never mixes a
  * bundle into an existing ledger.
  *
- * Sections so far: systems by category, owners, systems without a technical
- * owner, management interfaces on public addresses. Exit status 1 when any
- * management interface is public, 2 when any input failed.
+ * Sections: systems by category, owners, systems without a technical owner,
+ * management interfaces on public addresses, Java and Log4j in the
+ * artifacts, exposure, the hunt in the logs. Exit status 1 when any
+ * management interface is public or exposed, a system is affected, a
+ * vulnerable Log4j copy or a log hit is found; 2 when any input failed.
  */
 #include "cli.h"
 #include "exposure-cli.h"
