@@ -8,10 +8,10 @@ KOBAN = $(BUILD)/src/cli/koban
 DEPS = gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev libyajl-dev \
        libcsv-dev libexpat1-dev libyaml-dev libcmocka-dev sqlite3 dpkg-dev python3 \
        libdeflate-dev zlib1g-dev libssl-dev \
-       libzstd-dev libbz2-dev liblzma-dev libisal-dev
+       libzstd-dev libbz2-dev liblzma-dev libisal-dev libpcap-dev
 # Extra for `make fuzz` (libFuzzer) and `make bench`.
 FUZZ_DEPS = clang libclang-rt-14-dev
-BENCH_DEPS = sqlite3 time python3 zstd xz-utils bzip2 pigz
+BENCH_DEPS = sqlite3 time python3 zstd xz-utils bzip2 pigz isal nfdump
 
 .PHONY: all deps build demo check sanitize fuzz bench clean
 

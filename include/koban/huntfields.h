@@ -1,6 +1,7 @@
 /*
  * huntfields.h - fields of one log line for `koban hunt`: time, client
- * address, method, URI, user agent, status, host, for the common formats.
+ * address, method, URI, user agent, status, host, server address, for the
+ * common formats.
  *
  * Formats: Apache/nginx combined and common log format; JSON lines; syslog
  * RFC 3164 (with or without <PRI>, also with an RFC 3339 time as rsyslog
@@ -30,6 +31,7 @@
  *   user agent: user_agent http_user_agent useragent agent ua; user_agent.original
  *   status:     status status_code response_code http_status; http.response.status_code
  *   host:       hostname host_name host server_name; host.name, host.hostname
+ *   server:     server_addr server_ip s-ip local_addr dest_ip dst_ip; {server,destination}.{ip,address}
  *   referer:    referer referrer http_referer
  * Time: epoch seconds from ISO 8601 / RFC 3339 ("2021-12-10T10:00:00.5+01:00",
  * "2021-12-10 10:00:00" as UTC), CLF ("10/Dec/2021:10:00:00 +0000"), W3C
@@ -94,6 +96,7 @@ typedef struct kb_hunt_fields {
 	kb_hunt_str referer;
 	int status;            /* 0 when absent */
 	kb_hunt_str host;      /* syslog host name, JSON host, W3C s-computername */
+	kb_hunt_str server;    /* the logging server's own address: W3C s-ip, JSON server address */
 	kb_hunt_str program;   /* syslog tag / APP-NAME */
 	kb_hunt_str message;   /* syslog MSG */
 	size_t npairs;         /* JSON: pairs[0..npairs) */

@@ -203,6 +203,12 @@ int kb_iocs_import_mem(kb_store *s, const char *name, const void *data, size_t l
 int kb_iocs_import_file(kb_store *s, const char *path, const kb_ioc_import_opts *opts,
                         kb_ioc_import_stats *ret, kb_error *err);
 
+/* Add or merge IOCs found rather than imported (Log4Shell callback hosts
+ * seen by `koban hunt`), each under its own source, without deleting what
+ * that source said before: merged as an import merges duplicates. Values
+ * are normalised; KB_EINVAL (nothing kept) when one is not of its type. */
+int kb_iocs_put(kb_store *s, const kb_ioc *iocs, size_t n, kb_error *err);
+
 /* Count the stored IOCs (all sources). */
 int kb_iocs_count(kb_store *s, int64_t *ret, kb_error *err);
 

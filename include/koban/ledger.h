@@ -104,6 +104,23 @@ typedef struct kb_component {
 	const char *origin;     /* the document that asserted it; "" for hand-kept rows */
 } kb_component;
 
+/* ---- which asset is this host? ----------------------------------------------- */
+
+/* A snapshot of the ledger's asset names and interface addresses, to tell
+ * which asset a log names (ledger-resolve.c). Free with
+ * kb_asset_resolver_free(), which accepts NULL and returns NULL. */
+typedef struct kb_asset_resolver kb_asset_resolver;
+int kb_asset_resolver_new(kb_store *s, kb_asset_resolver **ret, kb_error *err);
+kb_asset_resolver *kb_asset_resolver_free(kb_asset_resolver *r);
+/* The id (> 0) of the asset that `host` (len bytes, not NUL-terminated)
+ * names, and its name in *ret_name (borrowed from the resolver), or 0.
+ * An IP literal matches an interface address of exactly one asset; a name
+ * matches an asset name case-insensitively; a host without a dot matches
+ * the one asset whose first label it is ("portal-web-01" for
+ * "portal-web-01.acme.example"); a dotted host matches a dotless asset name
+ * equal to its first label. Ambiguous answers are no answer. */
+int64_t kb_asset_resolve(const kb_asset_resolver *r, const char *host, size_t len, const char **ret_name);
+
 /* ---- reading ---------------------------------------------------------------- */
 
 typedef struct kb_asset_filter {

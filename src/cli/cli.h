@@ -44,11 +44,21 @@ int cmd_hunt(cli *c, int argc, char **argv);
 
 struct kb_ioc_set;
 struct kb_scan_opts;
+struct kb_asset_resolver;
+typedef struct cli_hunt_opts {
+	const struct kb_ioc_set *iocs;           /* NULL: Log4Shell only */
+	kb_store *store;                         /* keep hits and callback hosts here; NULL: not kept */
+	const struct kb_asset_resolver *assets;  /* link hits to assets by host; NULL: not linked */
+	const char *asset;                       /* --asset: every hit is this asset's (asset_id > 0) */
+	int64_t asset_id;
+	const struct kb_scan_opts *walk;
+	FILE *emit;                              /* callback hosts, one per line; NULL: not written */
+} cli_hunt_opts;
 /* Hunt the roots (and standard input when from_stdin) with the Log4Shell
- * detector and, when set is not NULL, the IOCs; print one table of hits.
- * Callback hosts are written to emit (may be NULL). EXIT_FINDINGS on hits. */
-int cli_hunt_run(cli *c, const struct kb_ioc_set *set, const char *const *roots, size_t nroots, bool from_stdin,
-                 const struct kb_scan_opts *walk, FILE *emit, bool *ret_hits);
+ * detector and, when o->iocs is not NULL, the IOCs; print one table of hits
+ * and the summaries; keep them in o->store. EXIT_FINDINGS on hits. */
+int cli_hunt_run(cli *c, const cli_hunt_opts *o, const char *const *roots, size_t nroots, bool from_stdin,
+                 bool *ret_hits);
 
 /* One root of a scan, and the asset whose ledger it fills (NULL: none). */
 typedef struct cli_scan_job {
@@ -86,6 +96,8 @@ void table_set_numeric(table *t, unsigned mask);
 void table_end(table *t);
 /* In JSON mode, each row gets {"type": kind} first; NULL for none. */
 void table_set_kind(table *t, const char *kind);
+/* Columns (bit i: column i) a terminal does not show; NDJSON and CSV keep them. */
+void table_set_hidden(table *t, unsigned mask);
 
 /* Progress line on stderr: shown only when c->progress; throttled. */
 void progress_update(cli *c, const char *what, uint64_t done, uint64_t total, uint64_t records);

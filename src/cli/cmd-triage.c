@@ -489,12 +489,19 @@ int cmd_triage(cli *c, int argc, char **argv)
 			cli_report(&herr);
 			status = EXIT_ERROR;
 		}
+		kb_asset_resolver *res = NULL;
+		if (kb_asset_resolver_new(s, &res, &herr) < 0) {
+			cli_report(&herr);
+			status = EXIT_ERROR;
+		}
 		cli quiet = *c; /* the summary line stays out of the report */
 		quiet.quiet = true;
 		kb_scan_opts wo = { 0 };
 		const char *roots[] = { ldir };
-		if (cli_hunt_run(&quiet, set, roots, 1, false, &wo, NULL, &hits) == EXIT_ERROR)
+		cli_hunt_opts ho = { .iocs = set, .store = s, .assets = res, .walk = &wo };
+		if (cli_hunt_run(&quiet, &ho, roots, 1, false, &hits) == EXIT_ERROR)
 			status = EXIT_ERROR;
+		kb_asset_resolver_free(res);
 		kb_ioc_set_free(set);
 	}
 	free(ldir);

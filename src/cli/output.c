@@ -22,6 +22,7 @@ struct table {
 	const char *const *keys;
 	const char *const *titles;
 	unsigned numeric;
+	unsigned hidden; /* columns a terminal does not show */
 	const char *kind;
 	char **cells; /* rows * ncols */
 	size_t nrows, cap;
@@ -122,6 +123,11 @@ table *table_new(cli *c, int ncols, const char *const keys[], const char *const 
 void table_set_numeric(table *t, unsigned mask)
 {
 	t->numeric = mask;
+}
+
+void table_set_hidden(table *t, unsigned mask)
+{
+	t->hidden = mask;
 }
 
 void table_set_kind(table *t, const char *kind)
@@ -245,34 +251,42 @@ void table_end(table *t)
 		return;
 	if (t->c->fmt == OUT_TABLE && t->nrows) {
 		size_t *w = calloc((size_t)t->ncols, sizeof *w);
+		int last = -1; /* the last shown column is never cut: nothing follows it */
+		for (int i = 0; i < t->ncols; i++)
+			if (!(t->hidden & (1u << i)))
+				last = i;
 		for (int i = 0; i < t->ncols; i++) {
 			w[i] = width(t->titles[i]);
 			for (size_t r = 0; r < t->nrows; r++) {
 				const char *s = t->cells[r * (size_t)t->ncols + (size_t)i];
 				size_t cw = width(s && *s ? s : "-");
-				if (cw > TABLE_MAX_CELL && i + 1 < t->ncols)
-					cw = TABLE_MAX_CELL; /* the last column is never cut: nothing follows it */
+				if (cw > TABLE_MAX_CELL && i != last)
+					cw = TABLE_MAX_CELL;
 				if (cw > w[i])
 					w[i] = cw;
 			}
 		}
 		for (int i = 0; i < t->ncols; i++) {
+			if (t->hidden & (1u << i))
+				continue;
 			size_t n = print_cell(t->titles[i], w[i]);
-			if (i + 1 < t->ncols)
+			if (i != last)
 				printf("%*s", (int)(w[i] - n + 2), "");
 		}
 		putchar('\n');
 		for (size_t r = 0; r < t->nrows; r++) {
 			for (int i = 0; i < t->ncols; i++) {
+				if (t->hidden & (1u << i))
+					continue;
 				const char *s = t->cells[r * (size_t)t->ncols + (size_t)i];
 				bool num = t->numeric & (1u << i);
 				size_t cw = width(s && *s ? s : "-");
 				if (num && cw < w[i])
 					printf("%*s", (int)(w[i] - cw), "");
 				size_t n = print_cell(s, w[i]);
-				if (i + 1 < t->ncols && !num)
+				if (i != last && !num)
 					printf("%*s", (int)(w[i] - n + 2), "");
-				else if (i + 1 < t->ncols)
+				else if (i != last)
 					fputs("  ", stdout);
 			}
 			putchar('\n');

@@ -23,7 +23,7 @@
 
 enum w3c_col {
 	W_OTHER = 0, W_DATE, W_TIME, W_CLIENT, W_METHOD, W_STEM, W_QUERY, W_UA, W_REFERER,
-	W_STATUS, W_HOST, W_PROTO,
+	W_STATUS, W_HOST, W_SERVER, W_PROTO,
 };
 
 struct kb_hunt_fields_state {
@@ -508,6 +508,7 @@ static const char *const k_uri[] = { "uri", "request_uri", "url", "path", "uri_p
 static const char *const k_ua[] = { "user_agent", "http_user_agent", "useragent", "agent", "ua", NULL };
 static const char *const k_status[] = { "status", "status_code", "response_code", "http_status", NULL };
 static const char *const k_host[] = { "hostname", "host_name", "host", "server_name", NULL };
+static const char *const k_server[] = { "server_addr", "server_ip", "s-ip", "local_addr", "dest_ip", "dst_ip", NULL };
 static const char *const k_referer[] = { "referer", "referrer", "http_referer", NULL };
 
 static void json_time(kb_hunt_fields *f, const kb_hunt_kv *kv)
@@ -589,6 +590,11 @@ static bool parse_json(const char *line, size_t len, kb_hunt_fields *f)
 		           ((top_level && in_list(k, k_host)) ||
 		            (par.p && eq_ci(par, "host") && (eq_ci(k, "name") || eq_ci(k, "hostname"))))) {
 			f->host = kv->value;
+		} else if (!f->server.p && str &&
+		           ((top_level && in_list(k, k_server)) ||
+		            (par.p && (eq_ci(par, "server") || eq_ci(par, "destination")) &&
+		             (eq_ci(k, "ip") || eq_ci(k, "address"))))) {
+			f->server = kv->value;
 		} else if (!f->referer.p && str && top_level && in_list(k, k_referer)) {
 			f->referer = kv->value;
 		} else if (!f->protocol.p && str && top_level &&
@@ -797,7 +803,7 @@ static uint8_t w3c_col(kb_hunt_str n)
 	static const struct { const char *name; uint8_t col; } map[] = {
 		{ "date", W_DATE }, { "time", W_TIME }, { "c-ip", W_CLIENT }, { "cs-method", W_METHOD },
 		{ "cs-uri-stem", W_STEM }, { "cs-uri-query", W_QUERY }, { "cs(user-agent)", W_UA },
-		{ "cs(referer)", W_REFERER }, { "sc-status", W_STATUS }, { "s-computername", W_HOST },
+		{ "cs(referer)", W_REFERER }, { "sc-status", W_STATUS }, { "s-computername", W_HOST }, { "s-ip", W_SERVER },
 		{ "cs-version", W_PROTO }, { "x-forwarded-for", W_OTHER },
 	};
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
@@ -859,6 +865,7 @@ static bool parse_w3c(const kb_hunt_fields_state *st, const char *line, size_t l
 				set_status(f, v);
 			break;
 		case W_HOST: f->host = v; break;
+		case W_SERVER: f->server = v; break;
 		case W_PROTO: f->protocol = v; break;
 		default: break;
 		}

@@ -168,6 +168,36 @@ int kb_iocs_import_file(kb_store *s, const char *path, const kb_ioc_import_opts 
 	return r;
 }
 
+int kb_iocs_put(kb_store *s, const kb_ioc *iocs, size_t n, kb_error *err)
+{
+	if (n == 0)
+		return 0;
+	imp c = { .s = s, .err = err };
+	int r = kb_store_begin(s, err);
+	if (r < 0)
+		return r;
+	r = kb_store_cached(s, sql_ins, &c.ins, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char v[KB_IOC_MAX_VALUE_BYTES + 1];
+		kb_ioc_type t = iocs[i].type;
+		kb_ioc one = iocs[i];
+		if (!one.value || !one.source || !*one.source ||
+		    kb_ioc_normalize(&t, one.value, strlen(one.value), v, sizeof v) < 0) {
+			r = kb_error_set(err, KB_EINVAL, one.source, one.line, 0, KB_NO_OFFSET,
+			                 "IOC \"%s\": expected a value of type %s and a source",
+			                 one.value ? one.value : "", kb_ioc_type_name(iocs[i].type));
+			break;
+		}
+		one.type = t;
+		one.value = v;
+		r = put_ioc(&one, &c);
+	}
+	if (r == 0)
+		return kb_store_commit(s, err);
+	kb_store_rollback(s);
+	return r;
+}
+
 int kb_iocs_count(kb_store *s, int64_t *ret, kb_error *err)
 {
 	sqlite3_stmt *st;

@@ -10,8 +10,8 @@
  *    at ':' ("host:443", "1.2.3.4:80");
  *  - a part with '@' is an e-mail address when its two sides are a local part
  *    and a domain;
- *  - the rest is cut at '_', '%' and '+' into pieces of letters, digits, '.'
- *    and '-'; a piece (without leading or trailing dots and dashes) is an IPv4
+ *  - the rest is cut at '_', '+' and percent escapes ('%' and the two hex
+ *    digits after it) into pieces of letters, digits, '.' and '-'; a piece (without leading or trailing dots and dashes) is an IPv4
  *    address when it is exactly four octets, a hash when it is exactly 32, 40
  *    or 64 hex digits, a domain when it has two or more labels and an
  *    alphabetic top-level label (or xn--).
@@ -131,7 +131,14 @@ static void piece(tk *t, const char *s, size_t n)
 		emit(t, KB_IOC_DOMAIN, s, n);
 }
 
-/* A part without ':' or '@': cut at '_', '%', '+'. */
+static bool hex2(const char *s, size_t i, size_t n)
+{
+	return i + 2 <= n && isxdigit((unsigned char)s[i]) && isxdigit((unsigned char)s[i + 1]);
+}
+
+/* A part without ':' or '@': cut at '_', '%', '+'. A percent escape is cut
+ * out whole ("%2Fevil.example" gives "evil.example"), also when the '%'
+ * itself was escaped ("%252F"). */
 static void small(tk *t, const char *s, size_t n)
 {
 	size_t st = 0;
@@ -139,6 +146,13 @@ static void small(tk *t, const char *s, size_t n)
 		if (i == n || s[i] == '_' || s[i] == '%' || s[i] == '+') {
 			piece(t, s + st, i - st);
 			st = i + 1;
+			if (i < n && s[i] == '%' && hex2(s, i + 1, n)) {
+				bool pct = s[i + 1] == '2' && s[i + 2] == '5';
+				i += 2;
+				if (pct && hex2(s, i + 1, n))
+					i += 2;
+				st = i + 1;
+			}
 		}
 }
 

