@@ -2,7 +2,9 @@
  * fuzz-ioc-tokens.c - libFuzzer target for the token extractor and the
  * matching set: each token lies inside the line, has its type's shape, and
  * is looked up in a small set; a token that is an IOC of the set matches.
+ * The fast walk must find exactly the tokens of the byte-wise reference.
  */
+#include "ioc-internal.h"
 #include "koban/ioc.h"
 
 #include <stdint.h>
@@ -25,8 +27,26 @@ static int tok(const kb_ioc_token *t, void *ctx)
 	return 0;
 }
 
+struct seq {
+	uint64_t h;
+	size_t n;
+};
+
+static int record(const kb_ioc_token *t, void *ctx)
+{
+	struct seq *q = ctx;
+	q->h = (q->h ^ ((uint64_t)t->type << 48 ^ (uint64_t)t->offset << 20 ^ t->len)) * 0x100000001b3ull;
+	q->n++;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct seq fast = { 0xcbf29ce484222325ull, 0 }, ref = fast;
+	kb_ioc_tokens((const char *)data, size, record, &fast);
+	kb_ioc_tokens_bytewise((const char *)data, size, record, &ref);
+	if (fast.h != ref.h || fast.n != ref.n)
+		abort();
 	if (!set) {
 		static const char *const spec[][2] = {
 			{ "ipv4", "10.0.0.0/8" }, { "ipv4", "198.51.100.7" }, { "ipv6", "2001:db8::/32" },

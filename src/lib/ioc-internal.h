@@ -40,6 +40,10 @@ int kb_ioc_json_load(kb_ioc_reader *rd, const void *data, size_t len, json_t **r
  * or (size_t)-1 when out (size bytes) is too small. */
 size_t kb_ioc_refang(const char *s, size_t n, char *out, size_t size);
 
+/* kb_ioc_tokens() the slow, obvious way (every byte classified, every run
+ * read): the reference the fast walk is tested and fuzzed against. */
+int kb_ioc_tokens_bytewise(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx);
+
 /* A 0..128 prefix parser and IP helpers shared by the set and the tokens. */
 bool kb_ioc_parse_ipv4(const char *s, size_t n, uint32_t *ret);
 bool kb_ioc_parse_ipv6(const char *s, size_t n, uint8_t ret[16]);

@@ -132,7 +132,29 @@ struct kb_ioc_set {
 	size_t n6;
 	uint16_t *plen_more; /* distinct URL prefix lengths, ascending */
 	size_t nplen_more;
+	uint32_t types;      /* bit t: some exact key of type t is in the slots */
+	uint64_t *filter;    /* two bits per slotted key, 8+ bits per key: most misses never touch the slots */
+	unsigned fbits;      /* the filter has 2^fbits bits */
 };
+
+/* The two filter bits of a hash: the top bits of two products. */
+static inline uint64_t filter_mix(uint32_t h)
+{
+	return (uint64_t)h * 0x9E3779B97F4A7C15ull;
+}
+
+static inline bool filter_has(const kb_ioc_set *s, uint32_t h)
+{
+	uint64_t b1 = filter_mix(h) >> (64 - s->fbits), b2 = ((uint64_t)h * 0xC2B2AE3D27D4EB4Full) >> (64 - s->fbits);
+	return (s->filter[b1 >> 6] >> (b1 & 63) & 1) && (s->filter[b2 >> 6] >> (b2 & 63) & 1);
+}
+
+static inline void filter_add(kb_ioc_set *s, uint32_t h)
+{
+	uint64_t b1 = filter_mix(h) >> (64 - s->fbits), b2 = ((uint64_t)h * 0xC2B2AE3D27D4EB4Full) >> (64 - s->fbits);
+	s->filter[b1 >> 6] |= (uint64_t)1 << (b1 & 63);
+	s->filter[b2 >> 6] |= (uint64_t)1 << (b2 & 63);
+}
 
 static uint32_t hash_key(uint8_t type, const void *p, size_t n)
 {
@@ -301,9 +323,11 @@ static int cmp_r6(const void *a, const void *b)
 
 static const kb_ioc *probe(const kb_ioc_set *s, uint8_t type, const void *k, size_t n)
 {
-	if (!s->slots)
+	if (!s->slots || !(s->types & (1u << type)))
 		return NULL;
 	uint32_t h = hash_key(type, k, n);
+	if (s->filter && !filter_has(s, h))
+		return NULL;
 	for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
 		const slot *sl = &s->slots[i];
 		if (!sl->idx)
@@ -341,6 +365,10 @@ int kb_ioc_set_build(kb_ioc_set_builder *b, kb_ioc_set **ret)
 		cap <<= 1;
 	s->slots = calloc(cap, sizeof *s->slots);
 	s->mask = cap - 1;
+	s->fbits = 12;
+	while (s->fbits < 40 && ((uint64_t)1 << s->fbits) < (uint64_t)s->n * 10)
+		s->fbits++;
+	s->filter = calloc((size_t)1 << (s->fbits - 6), sizeof *s->filter);
 	size_t n4 = 0, n6 = 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (is_cidr(&s->keys[i]))
@@ -348,7 +376,7 @@ int kb_ioc_set_build(kb_ioc_set_builder *b, kb_ioc_set **ret)
 	s->r4 = n4 ? malloc(n4 * sizeof *s->r4) : NULL;
 	s->r6 = n6 ? malloc(n6 * sizeof *s->r6) : NULL;
 	uint16_t *lens = malloc((s->n ? s->n : 1) * sizeof *lens);
-	if (!s->slots || (n4 && !s->r4) || (n6 && !s->r6) || !lens) {
+	if (!s->slots || !s->filter || (n4 && !s->r4) || (n6 && !s->r6) || !lens) {
 		free(lens);
 		kb_ioc_set_free(s);
 		return KB_ENOMEM;
@@ -381,6 +409,8 @@ int kb_ioc_set_build(kb_ioc_set_builder *b, kb_ioc_set **ret)
 		while (s->slots[j].idx)
 			j = (j + 1) & s->mask;
 		s->slots[j] = (slot){ .hash = h, .idx = (uint32_t)i + 1 };
+		s->types |= 1u << k->type;
+		filter_add(s, h);
 	}
 	if (nl)
 		qsort(lens, nl, sizeof *lens, cmp_u16);
@@ -417,6 +447,7 @@ kb_ioc_set *kb_ioc_set_free(kb_ioc_set *s)
 	free(s->keys);
 	arena_free(&s->ar);
 	free(s->slots);
+	free(s->filter);
 	free(s->r4);
 	free(s->r6);
 	free(s->plen_more);
@@ -491,13 +522,14 @@ const kb_ioc *kb_ioc_match_domain(const kb_ioc_set *s, const char *d, size_t n)
 		n--;
 	if (n == 0 || !lower_into(buf, d, n))
 		return NULL;
+	/* every domain IOC has two labels or more: the last label alone is never probed */
 	for (size_t i = 0; i < n;) {
-		const kb_ioc *m = probe(s, KB_IOC_DOMAIN, buf + i, n - i);
-		if (m)
-			return m;
 		const char *dot = memchr(buf + i, '.', n - i);
 		if (!dot)
 			break;
+		const kb_ioc *m = probe(s, KB_IOC_DOMAIN, buf + i, n - i);
+		if (m)
+			return m;
 		i = (size_t)(dot - buf) + 1;
 	}
 	return NULL;

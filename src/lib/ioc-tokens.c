@@ -24,6 +24,9 @@
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct tk {
 	const char *line;
@@ -119,7 +122,7 @@ static void piece(tk *t, const char *s, size_t n)
 	}
 	uint32_t a;
 	if (digits_dots) {
-		if (kb_ioc_parse_ipv4(s, n, &a))
+		if (dot && n >= 7 && kb_ioc_parse_ipv4(s, n, &a))
 			emit(t, KB_IOC_IPV4, s, n);
 		return;
 	}
@@ -192,9 +195,16 @@ static void part(tk *t, const char *s, size_t n)
 static void big(tk *t, const char *s, size_t n)
 {
 	size_t colons = 0;
-	for (size_t i = 0; i < n; i++)
-		colons += s[i] == ':';
-	if (colons >= 2) {
+	bool dots = false, pair = false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':') {
+			colons++;
+			pair |= i + 1 < n && s[i + 1] == ':';
+		}
+		dots |= s[i] == '.';
+	}
+	/* an IPv6 address has eight groups, or six and an IPv4 tail, or "::" */
+	if (colons >= 7 || pair || (colons == 6 && dots)) {
 		size_t m = n;
 		while (m && s[m - 1] == '.')
 			m--;
@@ -213,10 +223,32 @@ static void big(tk *t, const char *s, size_t n)
 		}
 }
 
+/* The first "://" in [p, end), or NULL: a ':' followed by '/' is looked for
+ * sixteen bytes at a time where SSE2 is there. */
+static const char *next_scheme_sep(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i colon = _mm_set1_epi8(':'), slash = _mm_set1_epi8('/');
+	while (end - p >= 18) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, colon), _mm_cmpeq_epi8(b, slash)));
+		while (bits) {
+			const char *q = p + __builtin_ctz(bits);
+			if (q[2] == '/')
+				return q;
+			bits &= bits - 1;
+		}
+		p += 16;
+	}
+#endif
+	return end - p >= 3 ? memmem(p, (size_t)(end - p), "://", 3) : NULL;
+}
+
 static void urls(tk *t, const char *line, size_t len)
 {
 	const char *p = line, *end = line + len;
-	while (!t->r && (p = memmem(p, (size_t)(end - p), "://", 3)) != NULL) {
+	while (!t->r && (p = next_scheme_sep(p, end)) != NULL) {
 		const char *s = p;
 		while (s > line && (isalnum((unsigned char)s[-1]) || s[-1] == '+' || s[-1] == '-' || s[-1] == '.'))
 			s--;
@@ -233,7 +265,8 @@ static void urls(tk *t, const char *line, size_t len)
 	}
 }
 
-int kb_ioc_tokens(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx)
+/* The reference walk: every byte classified, every run read. */
+int kb_ioc_tokens_bytewise(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx)
 {
 	tk t = { .line = line, .fn = fn, .ctx = ctx };
 	if (!line || !fn)
@@ -250,6 +283,68 @@ int kb_ioc_tokens(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx)
 			j++;
 		big(&t, line + i, j - i);
 		i = j;
+	}
+	return t.r;
+}
+
+/* The first '.', ':' or '@' in [p, end), or end. Sixteen bytes at a time
+ * where SSE2 is there (every x86-64). */
+static const char *next_anchor(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon)),
+		                         _mm_cmpeq_epi8(v, at));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits)
+			return p + __builtin_ctz(bits);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '.' && *p != ':' && *p != '@')
+		p++;
+	return p;
+}
+
+/*
+ * The fast walk, token for token the same as the reference. Only runs that
+ * can hold a token are read: every token but a hash holds '.', ':' or '@'
+ * (an IPv4 or IPv6 address, a domain, an e-mail address), so runs are found
+ * from those anchors, sixteen bytes at a time; a hash is a run of at least
+ * 32 hex digits, which always covers a byte whose offset is a multiple of
+ * 32, so only those bytes are looked at for runs without an anchor. Runs
+ * are maximal, so each is read once and in line order: the walk takes the
+ * nearer of the next anchor and the next sampled hex digit.
+ */
+int kb_ioc_tokens(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx)
+{
+	tk t = { .line = line, .fn = fn, .ctx = ctx };
+	if (!line || !fn)
+		return 0;
+	urls(&t, line, len);
+	const char *end = line + len;
+	size_t pos = 0;
+	while (pos < len && !t.r) {
+		size_t a = (size_t)(next_anchor(line + pos, end) - line);
+		/* a sampled hex digit before the anchor? */
+		size_t p = a;
+		for (size_t k = (pos + 31) & ~(size_t)31; k < a; k += 32)
+			if (cls[(unsigned char)line[k]] & C_XDIGIT) {
+				p = k;
+				break;
+			}
+		if (p >= len)
+			break;
+		size_t i = p, j = p;
+		while (i > pos && run_char((unsigned char)line[i - 1]))
+			i--;
+		while (j < len && run_char((unsigned char)line[j]))
+			j++;
+		if (j > i)
+			big(&t, line + i, j - i);
+		pos = j > p ? j : p + 1;
 	}
 	return t.r;
 }

@@ -4,6 +4,7 @@
  * threads) and the token extractor on tricky lines; and a million IOCs
  * loaded from the store, timed.
  */
+#include "ioc-internal.h"
 #include "koban/ioc.h"
 
 #include <arpa/inet.h>
@@ -200,6 +201,89 @@ static void test_tokens(void **state)
 	expect_tokens("a%41b.example.com %", "domain=b.example.com@4");
 }
 
+/* Every token of a line as text, for comparing the two walks. */
+struct toklist {
+	char text[8192];
+	size_t len;
+};
+
+static int list_tok(const kb_ioc_token *t, void *ctx)
+{
+	struct toklist *l = ctx;
+	int w = snprintf(l->text + l->len, sizeof l->text - l->len, "%d:%zu:%zu ", (int)t->type, t->offset, t->len);
+	if (w > 0 && (size_t)w < sizeof l->text - l->len)
+		l->len += (size_t)w;
+	return 0;
+}
+
+/* The fast walk finds exactly what the byte-wise reference finds, on lines
+ * made of the characters tokens are made of (hex runs around 32, 40 and 64
+ * long, dots, colons, '@', escapes and separators). */
+static void test_tokens_differential(void **state)
+{
+	(void)state;
+	static const char *const parts[] = {
+		"d41d8cd98f00b204e9800998ecf8427e", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "abc", "0", "9f",
+		".", ":", "@", "%", "%2F", "_", "+", "-", " ", "/", "\"", "[", "]", "::", "://", "http",
+		"evil", "example", "com", "10.0.0.1", "192.0.2.66", "2001:db8::1", "x@y.example", "\xff", "\t",
+	};
+	unsigned seed = 12345;
+	char line[600];
+	for (int n = 0; n < 200000; n++) {
+		size_t len = 0;
+		seed = seed * 1103515245u + 12345u;
+		size_t k = (seed >> 16) % 24;
+		for (size_t i = 0; i < k; i++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *p = parts[(seed >> 16) % (sizeof parts / sizeof *parts)];
+			size_t pl = strlen(p);
+			if (len + pl >= sizeof line)
+				break;
+			memcpy(line + len, p, pl);
+			len += pl;
+		}
+		struct toklist a = { .len = 0 }, b = { .len = 0 };
+		a.text[0] = b.text[0] = '\0';
+		kb_ioc_tokens(line, len, list_tok, &a);
+		kb_ioc_tokens_bytewise(line, len, list_tok, &b);
+		if (strcmp(a.text, b.text) != 0)
+			fail_msg("line \"%.*s\"\n fast %s\n  ref %s", (int)len, line, a.text, b.text);
+	}
+}
+
+static int find_url(const kb_ioc_token *t, void *ctx)
+{
+	if (t->type == KB_IOC_URL)
+		*(size_t *)ctx = t->offset;
+	return 0;
+}
+
+/* A URL is found wherever its "://" falls against the 16-byte blocks, also
+ * with a ':' and a '/' that are not one just before it. */
+static void test_tokens_url_alignment(void **state)
+{
+	(void)state;
+	for (size_t pad = 0; pad < 40; pad++)
+		for (size_t tail = 0; tail < 20; tail++) {
+			char line[128];
+			size_t n = 0;
+			for (size_t i = 0; i < pad; i++)
+				line[n++] = i % 7 == 3 ? ':' : i % 5 == 1 ? '/' : ' ';
+			memcpy(line + n, " ldap://evil.example/a", 22);
+			n += 22;
+			for (size_t i = 0; i < tail; i++)
+				line[n++] = i % 3 ? ':' : '/';
+			size_t at = (size_t)-1;
+			kb_ioc_tokens(line, n, find_url, &at);
+			assert_int_equal(at, pad + 1);
+		}
+	const char *l = "x:/ y:/";
+	size_t at = (size_t)-1;
+	kb_ioc_tokens(l, strlen(l), find_url, &at);
+	assert_int_equal(at, (size_t)-1);
+}
+
 static int stop_cb(const kb_ioc_token *t, void *ctx)
 {
 	(void)t;
@@ -319,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_tokens_stop),
+		cmocka_unit_test(test_tokens_differential),
+		cmocka_unit_test(test_tokens_url_alignment),
 		cmocka_unit_test(test_match_tokens_threads),
 		cmocka_unit_test(test_million),
 	};
