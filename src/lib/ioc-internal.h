@@ -40,6 +40,9 @@ int kb_ioc_json_load(kb_ioc_reader *rd, const void *data, size_t len, json_t **r
  * or (size_t)-1 when out (size bytes) is too small. */
 size_t kb_ioc_refang(const char *s, size_t n, char *out, size_t size);
 
+/* Lower the builder's KB_IOC_SET_MAX (tests hit the limit with it). */
+void kb_ioc_set_builder_limit(kb_ioc_set_builder *b, size_t max);
+
 /* kb_ioc_tokens() the slow, obvious way (every byte classified, every run
  * read): the reference the fast walk is tested and fuzzed against. */
 int kb_ioc_tokens_bytewise(const char *line, size_t len, kb_ioc_token_fn fn, void *ctx);

@@ -115,6 +115,7 @@ struct kb_ioc_set_builder {
 	kb_ioc *iocs;
 	key *keys;
 	size_t n, cap;
+	size_t max; /* KB_IOC_SET_MAX, lower in tests */
 	arena ar;
 	kb_map sources;
 };
@@ -182,8 +183,14 @@ int kb_ioc_set_builder_new(kb_ioc_set_builder **ret)
 	kb_ioc_set_builder *b = calloc(1, sizeof *b);
 	if (!b)
 		return KB_ENOMEM;
+	b->max = KB_IOC_SET_MAX;
 	*ret = b;
 	return 0;
+}
+
+void kb_ioc_set_builder_limit(kb_ioc_set_builder *b, size_t max)
+{
+	b->max = max < KB_IOC_SET_MAX ? max : KB_IOC_SET_MAX;
 }
 
 kb_ioc_set_builder *kb_ioc_set_builder_free(kb_ioc_set_builder *b)
@@ -249,7 +256,7 @@ int kb_ioc_set_add(kb_ioc_set_builder *b, const kb_ioc *ioc)
 {
 	if (!ioc || !ioc->value || ioc->type <= KB_IOC_NONE || ioc->type >= KB_IOC_TYPE_COUNT)
 		return KB_EINVAL;
-	if (b->n == KB_IOC_SET_MAX)
+	if (b->n >= b->max)
 		return KB_ELIMIT;
 	char norm[KB_IOC_MAX_VALUE_BYTES + 1];
 	kb_ioc_type t = ioc->type;

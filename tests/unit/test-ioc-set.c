@@ -284,6 +284,24 @@ static void test_tokens_url_alignment(void **state)
 	assert_int_equal(at, (size_t)-1);
 }
 
+/* KB_IOC_SET_MAX: one IOC past the builder's limit is refused. */
+static void test_set_limit(void **state)
+{
+	(void)state;
+	kb_ioc_set_builder *b = NULL;
+	assert_int_equal(kb_ioc_set_builder_new(&b), 0);
+	kb_ioc_set_builder_limit(b, 3);
+	const char *v[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4" };
+	for (int i = 0; i < 4; i++) {
+		kb_ioc ioc = { .type = KB_IOC_IPV4, .value = v[i], .source = "t", .to_ids = true };
+		assert_int_equal(kb_ioc_set_add(b, &ioc), i < 3 ? 0 : KB_ELIMIT);
+	}
+	kb_ioc_set *set = NULL;
+	assert_int_equal(kb_ioc_set_build(b, &set), 0);
+	assert_int_equal(kb_ioc_set_size(set), 3);
+	kb_ioc_set_free(set);
+}
+
 static int stop_cb(const kb_ioc_token *t, void *ctx)
 {
 	(void)t;
@@ -404,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_tokens_stop),
 		cmocka_unit_test(test_tokens_differential),
+		cmocka_unit_test(test_set_limit),
 		cmocka_unit_test(test_tokens_url_alignment),
 		cmocka_unit_test(test_match_tokens_threads),
 		cmocka_unit_test(test_million),
