@@ -41,6 +41,7 @@ int cmd_scans(cli *c, int argc, char **argv);
 int cmd_scan(cli *c, int argc, char **argv);
 int cmd_iocs(cli *c, int argc, char **argv);
 int cmd_hunt(cli *c, int argc, char **argv);
+int cmd_flows(cli *c, int argc, char **argv);
 
 struct kb_ioc_set;
 struct kb_scan_opts;

@@ -20,6 +20,7 @@ static const verb verbs[] = {
 	{ "scan", cmd_scan, "find Java, Log4j and every library in file trees and nested archives" },
 	{ "iocs", cmd_iocs, "import indicators of compromise (STIX 2.1, MISP, CSV, lists)" },
 	{ "hunt", cmd_hunt, "look for exploitation (Log4Shell) and indicators of compromise in logs" },
+	{ "flows", cmd_flows, "import network flows: Zeek logs, NetFlow/IPFIX, pcap, nfdump CSV" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 

@@ -218,6 +218,37 @@ static const char *const migrations[] = {
 	"  UNIQUE (file, offset, kind, what)"
 	");"
 	"CREATE INDEX hunt_hit_asset ON hunt_hit(asset_id);",
+	/* 9: flow records (flow-store.c). A source is one imported file,
+	 * replaced when imported again; its records are runs of fixed-size
+	 * records sorted by start time, one blob each (t_min/t_max in
+	 * microseconds select the runs of a window); names from ssl, http and
+	 * dns logs keep the addresses (16-byte blobs, IPv4-mapped) they were
+	 * seen between. */
+	"CREATE TABLE flow_source ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  format TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL DEFAULT 0, names INTEGER NOT NULL DEFAULT 0,"
+	"  t_min INTEGER, t_max INTEGER,"
+	"  imported TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+	");"
+	"CREATE TABLE flow_run ("
+	"  source_id INTEGER NOT NULL REFERENCES flow_source(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL, rows INTEGER NOT NULL,"
+	"  t_min INTEGER NOT NULL, t_max INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  UNIQUE (source_id, seq)"
+	");"
+	"CREATE INDEX flow_run_time ON flow_run(t_min, t_max);"
+	"CREATE TABLE flow_name ("
+	"  source_id INTEGER NOT NULL REFERENCES flow_source(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('sni','http-host','dns-query')),"
+	"  ts INTEGER NOT NULL, orig BLOB NOT NULL, resp BLOB NOT NULL, resp_port INTEGER NOT NULL,"
+	"  name TEXT NOT NULL, uid TEXT, qtype INTEGER, rcode INTEGER"
+	");"
+	"CREATE INDEX flow_name_pair ON flow_name(orig, resp);"
+	"CREATE INDEX flow_name_time ON flow_name(kind, ts);"
+	"CREATE INDEX flow_name_source ON flow_name(source_id);",
 };
 
 int kb_store_schema_latest(void)
