@@ -8,7 +8,7 @@ KOBAN = $(BUILD)/src/cli/koban
 DEPS = gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev libyajl-dev \
        libcsv-dev libexpat1-dev libyaml-dev libcmocka-dev sqlite3 dpkg-dev python3 \
        libdeflate-dev zlib1g-dev libssl-dev \
-       libzstd-dev libbz2-dev liblzma-dev libisal-dev libpcap-dev
+       libzstd-dev libbz2-dev liblzma-dev libisal-dev libpcap-dev tzdata
 # Extra for `make fuzz` (libFuzzer) and `make bench`.
 FUZZ_DEPS = clang libclang-rt-14-dev
 BENCH_DEPS = sqlite3 time python3 zstd xz-utils bzip2 pigz isal nfdump
@@ -37,11 +37,12 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
 
-# acme's artifacts (jars, wars, ears) are written by the project's own
-# generator, never committed.
+# acme's artifacts (jars, wars, ears) and its network traffic (Zeek logs) are
+# written by the project's own generators, never committed.
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	python3 examples/acme/gen-artifacts.py examples/acme/artifacts
+	python3 examples/acme/gen-flows.py examples/acme/flows
 
 # triage exits 1 when it finds something (acme has public management interfaces).
 demo: build

@@ -41,9 +41,11 @@ typedef enum kb_flow_format {
 	KB_FLOWFMT_ZEEK,    /* Zeek TSV or JSON lines, any compression */
 	KB_FLOWFMT_NFCSV,   /* nfdump -o csv */
 	KB_FLOWFMT_PCAP,    /* pcap or pcapng: traffic, or NetFlow/IPFIX export packets */
+	KB_FLOWFMT_NETFLOW, /* received by kb_flow_listen (not a file format) */
 } kb_flow_format;
 
-/* "auto", "zeek", "nfcsv", "pcap"; parse: KB_EINVAL for an unknown word. */
+/* "auto", "zeek", "nfcsv", "pcap", "netflow"; parse: KB_EINVAL for an unknown word
+ * and for "netflow" (no file is in that format). */
 const char *kb_flow_format_name(kb_flow_format f);
 int kb_flow_format_parse(const char *s, kb_flow_format *ret);
 
@@ -109,6 +111,34 @@ int kb_flow_names_between(kb_store *s, const kb_ip *a, const kb_ip *b, kb_flow_n
 typedef int (*kb_flow_query_cb)(int64_t ts_us, const kb_ip *client, const char *name, void *ctx);
 int kb_flow_dns_queries(kb_store *s, int64_t since_us, int64_t until_us, kb_flow_query_cb cb, void *ctx,
                         kb_error *err);
+
+/* ---- a NetFlow/IPFIX collector ------------------------------------------------------ */
+
+#define KB_FLOW_LISTEN_MAX_PACKET 65535       /* one UDP datagram */
+#define KB_FLOW_LISTEN_COMMIT_S 60            /* default: records are committed this often */
+
+typedef struct kb_flow_listen_stats {
+	uint64_t packets, flows, malformed, sources; /* sources: commits made */
+} kb_flow_listen_stats;
+
+typedef struct kb_flow_listen_opts {
+	unsigned commit_s;        /* 0: KB_FLOW_LISTEN_COMMIT_S; each commit is a source of its own */
+	uint64_t max_packets;     /* stop after this many datagrams (0: no limit) */
+	unsigned max_seconds;     /* stop after this long (0: no limit) */
+	volatile int *stop;       /* stop when it becomes non-zero (a signal handler sets it); may be NULL */
+	void (*progress)(const kb_flow_listen_stats *st, void *ctx); /* after each commit; may be NULL */
+	void (*error)(const kb_error *e, void *ctx); /* a malformed datagram (decoding goes on); may be NULL */
+	void *ctx;
+	void (*ready)(int port, void *ctx); /* once bound, with the port (useful with port 0); may be NULL */
+} kb_flow_listen_opts;
+
+/* Receive NetFlow v5/v9/IPFIX datagrams on a UDP address ("127.0.0.1:2055",
+ * "[::]:4739", ":2055" for every IPv4 address) with templates per exporter,
+ * and keep the records: every commit_s seconds (and when stopping) what came
+ * is committed as one source named "listen ADDR:PORT <UTC time>". A
+ * datagram that cannot be decoded is counted and reported, never fatal. */
+int kb_flow_listen(kb_store *s, const char *addr_port, const kb_flow_listen_opts *o, kb_flow_listen_stats *ret,
+                   kb_error *err);
 
 #ifdef __cplusplus
 }

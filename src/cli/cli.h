@@ -42,6 +42,13 @@ int cmd_scan(cli *c, int argc, char **argv);
 int cmd_iocs(cli *c, int argc, char **argv);
 int cmd_hunt(cli *c, int argc, char **argv);
 int cmd_flows(cli *c, int argc, char **argv);
+int cmd_detect(cli *c, int argc, char **argv);
+struct kb_detect_config;
+struct kb_detect_opts;
+/* Run the detectors on the store's flows; print the ranked hosts and the
+ * detections. EXIT_FINDINGS when a host ranks at or above the threshold. */
+int cli_detect_report(cli *c, kb_store *s, const struct kb_detect_config *cfg, const struct kb_detect_opts *o,
+                      bool *ret_alarm);
 
 struct kb_ioc_set;
 struct kb_scan_opts;

@@ -8,12 +8,15 @@
 #include "cli.h"
 #include "koban/flowstore.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static const char usage_flows[] =
 	"koban flows import [--format zeek|nfcsv|pcap] [--all-udp-export] FILE...\n"
+	"       koban flows listen [--commit SECONDS] [--for SECONDS] [--packets N] ADDRESS:PORT\n"
 	"       koban flows list\n"
 	"       koban flows delete NAME...";
 
@@ -160,8 +163,113 @@ static int flows_delete(cli *c, int argc, char **argv)
 	return status;
 }
 
+static volatile int listen_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	listen_stop = 1;
+}
+
+static void listen_ready(int port, void *ctx)
+{
+	cli *c = ctx;
+	if (!c->quiet)
+		fprintf(stderr, "koban: listening for NetFlow/IPFIX on UDP port %d (Ctrl-C to stop)\n", port);
+}
+
+static void listen_progress(const kb_flow_listen_stats *st, void *ctx)
+{
+	cli *c = ctx;
+	if (c->progress)
+		fprintf(stderr, "\r\033[Kflows: %llu datagrams, %llu flows, %llu malformed, %llu commits",
+		        (unsigned long long)st->packets, (unsigned long long)st->flows, (unsigned long long)st->malformed,
+		        (unsigned long long)st->sources);
+}
+
+static void listen_error(const kb_error *e, void *ctx)
+{
+	(void)ctx;
+	cli_report(e);
+}
+
+static bool uint_arg(const char *v, unsigned long long max, unsigned long long *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || end == v || *end || x > max)
+		return false;
+	*ret = x;
+	return true;
+}
+
+static int flows_listen(cli *c, int argc, char **argv)
+{
+	kb_flow_listen_opts o = { .stop = &listen_stop, .progress = listen_progress, .error = listen_error,
+		                  .ready = listen_ready, .ctx = c };
+	const char *addr = NULL;
+	for (int i = 2; i < argc; i++) {
+		const char *v;
+		unsigned long long x;
+		if (opt_value(argc, argv, &i, "--commit", &v)) {
+			if (!uint_arg(v, 86400, &x) || x == 0) {
+				cli_usage_error(usage_flows, "--commit %s: expected seconds, 1 to 86400", v);
+				return EXIT_ERROR;
+			}
+			o.commit_s = (unsigned)x;
+		} else if (opt_value(argc, argv, &i, "--for", &v)) {
+			if (!uint_arg(v, 100000000, &x)) {
+				cli_usage_error(usage_flows, "--for %s: expected seconds", v);
+				return EXIT_ERROR;
+			}
+			o.max_seconds = (unsigned)x;
+		} else if (opt_value(argc, argv, &i, "--packets", &v)) {
+			if (!uint_arg(v, UINT64_MAX, &x)) {
+				cli_usage_error(usage_flows, "--packets %s: expected a count", v);
+				return EXIT_ERROR;
+			}
+			o.max_packets = x;
+		} else if (!addr && argv[i][0] != '-') {
+			addr = argv[i];
+		} else {
+			cli_usage_error(usage_flows, "unexpected %s", argv[i]);
+			return EXIT_ERROR;
+		}
+	}
+	if (!addr) {
+		cli_usage_error(usage_flows, "name the address to listen on, as ADDRESS:PORT");
+		return EXIT_ERROR;
+	}
+	kb_store *s;
+	if (cli_open_store(c, true, &s) < 0)
+		return EXIT_ERROR;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	kb_flow_listen_stats st;
+	kb_error err;
+	kb_error_clear(&err);
+	int r = kb_flow_listen(s, addr, &o, &st, &err);
+	if (c->progress)
+		fputs("\r\033[K", stderr);
+	kb_store_close(s);
+	if (r < 0) {
+		cli_report(&err);
+		return EXIT_ERROR;
+	}
+	if (!c->quiet)
+		printf("%llu datagrams, %llu flows kept in %llu sources, %llu malformed datagrams\n",
+		       (unsigned long long)st.packets, (unsigned long long)st.flows, (unsigned long long)st.sources,
+		       (unsigned long long)st.malformed);
+	return EXIT_CLEAN;
+}
+
 int cmd_flows(cli *c, int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "listen") == 0)
+		return flows_listen(c, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "import") == 0)
 		return flows_import(c, argc, argv);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)

@@ -11,20 +11,25 @@
  *             for Java and its libraries (`koban scan`), every copy found
  *             written to that asset's ledger before exposure is judged;
  *   iocs/     indicators of compromise (STIX 2.1, MISP, CSV, lists);
- *   logs/     logs, any compression: hunted for Log4Shell and the IOCs.
+ *   logs/     logs, any compression: hunted for Log4Shell and the IOCs;
+ *   flows/    network flows (Zeek logs, pcap, nfdump CSV) and an optional
+ *             detect.conf: behaviours detected, hosts ranked (`koban detect`).
  * The store is in memory unless --db PATH is given, in which case PATH must
  * not exist yet (or --replace says to start it afresh): triage never mixes a
  * bundle into an existing ledger.
  *
  * Sections: systems by category, owners, systems without a technical owner,
  * management interfaces on public addresses, Java and Log4j in the
- * artifacts, exposure, the hunt in the logs. Exit status 1 when any
- * management interface is public or exposed, a system is affected, a
- * vulnerable Log4j copy or a log hit is found; 2 when any input failed.
+ * artifacts, exposure, the hunt in the logs, detections in the flows. Exit
+ * status 1 when any management interface is public or exposed, a system is
+ * affected, a vulnerable Log4j copy or a log hit is found, or a host ranks at
+ * or above the detection threshold; 2 when any input failed.
  */
 #include "cli.h"
 #include "exposure-cli.h"
 #include "import.h"
+#include "koban/detect.h"
+#include "koban/flowstore.h"
 #include "koban/netscan.h"
 #include "koban/ioc.h"
 #include "koban/scan.h"
@@ -247,6 +252,59 @@ static int pubmgmt_row(const kb_asset *a, const kb_interface *i, void *ctx)
 	table_row(pm->t, v);
 	pm->n++;
 	return 0;
+}
+
+/* flows/: every file but detect.conf imported (a bad one reported, the
+ * others kept), then the detectors with detect.conf when there is one. */
+static int triage_detect(cli *c, kb_store *s, const char *fdir, bool *ret_alarm)
+{
+	int status = EXIT_CLEAN;
+	struct dirent **ents;
+	int n = scandir(fdir, &ents, no_dots, alphasort);
+	kb_detect_config *cfg = malloc(sizeof *cfg);
+	if (!cfg) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	kb_detect_config_default(cfg);
+	for (int i = 0; i < n; i++) {
+		char *p = join(fdir, ents[i]->d_name);
+		struct stat st;
+		kb_error err;
+		kb_error_clear(&err);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (strcmp(ents[i]->d_name, "detect.conf") == 0) {
+				if (kb_detect_config_load(p, cfg, &err) < 0) {
+					cli_report(&err);
+					status = EXIT_ERROR;
+				}
+			} else if (strcmp(ents[i]->d_name, "README.txt") != 0 &&
+			           kb_flows_import_file(s, p, NULL, NULL, &err) < 0) {
+				cli_report(&err);
+				status = EXIT_ERROR;
+			}
+		}
+		free(p);
+		free(ents[i]);
+	}
+	if (n > 0)
+		free(ents);
+	kb_ioc_set *set = NULL;
+	kb_error err;
+	kb_error_clear(&err);
+	if (kb_iocs_load(s, cli_today(), &set, &err) < 0) {
+		cli_report(&err);
+		status = EXIT_ERROR;
+	}
+	kb_detect_opts o = { .iocs = set };
+	cli quiet = *c;
+	quiet.quiet = true;
+	int r = cli_detect_report(&quiet, s, cfg, &o, ret_alarm);
+	if (r == EXIT_ERROR)
+		status = EXIT_ERROR;
+	kb_ioc_set_free(set);
+	free(cfg);
+	return status;
 }
 
 int cmd_triage(cli *c, int argc, char **argv)
@@ -505,6 +563,14 @@ int cmd_triage(cli *c, int argc, char **argv)
 		kb_ioc_set_free(set);
 	}
 	free(ldir);
+	bool alarm = false;
+	char *fdir = collected == 0 ? join(dir, "flows") : NULL;
+	if (r == 0 && fdir && is_dir(fdir)) {
+		cli_heading(c, "Detect: behaviours in the network flows, hosts ranked");
+		if (triage_detect(c, s, fdir, &alarm) == EXIT_ERROR)
+			status = EXIT_ERROR;
+	}
+	free(fdir);
 	if (r < 0) {
 		cli_report(&err);
 		status = EXIT_ERROR;
@@ -517,7 +583,7 @@ int cmd_triage(cli *c, int argc, char **argv)
 	}
 	free(scan_jobs);
 	kb_store_close(s);
-	if (status == EXIT_CLEAN && (pm.n > 0 || exposed || vulnerable_copies || hits))
+	if (status == EXIT_CLEAN && (pm.n > 0 || exposed || vulnerable_copies || hits || alarm))
 		status = EXIT_FINDINGS;
 	return status;
 }

@@ -21,6 +21,7 @@ static const verb verbs[] = {
 	{ "iocs", cmd_iocs, "import indicators of compromise (STIX 2.1, MISP, CSV, lists)" },
 	{ "hunt", cmd_hunt, "look for exploitation (Log4Shell) and indicators of compromise in logs" },
 	{ "flows", cmd_flows, "import network flows: Zeek logs, NetFlow/IPFIX, pcap, nfdump CSV" },
+	{ "detect", cmd_detect, "behaviours in the flows (beacons, exfiltration, lateral movement...), hosts ranked" },
 	{ "triage", cmd_triage, "import an organisation bundle into a fresh store and report" },
 };
 

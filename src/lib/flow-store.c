@@ -115,6 +115,7 @@ const char *kb_flow_format_name(kb_flow_format f)
 	case KB_FLOWFMT_ZEEK: return "zeek";
 	case KB_FLOWFMT_NFCSV: return "nfcsv";
 	case KB_FLOWFMT_PCAP: return "pcap";
+	case KB_FLOWFMT_NETFLOW: return "netflow";
 	default: return "auto";
 	}
 }

@@ -1,0 +1,163 @@
+/*
+ * ndr-detect-lateral.c - lateral movement: one host reaching many internal
+ * hosts on admin protocols (SSH, telnet, RPC, SMB, RDP, VNC, WinRM), and
+ * admin connections between pairs never seen in the baseline.
+ *
+ * The baseline hook keeps the (source, destination) pairs of admin
+ * connections as 64-bit hashes in a sorted array (at most
+ * NDR_LATERAL_MAX_BASE; past it the oldest are not kept and fewer pairs
+ * count as known). At the end the engine's pairs flagged NDR_P_ADMIN
+ * between internal hosts are counted per source, those with an established
+ * session (attempts alone are scans): fanout_min_hosts or more
+ * destinations is a fan-out (threat 70); otherwise two or more pairs new
+ * since the baseline from a host that is not a known admin is a new admin
+ * path (threat 50). Known admin sources never count.
+ */
+#include "ndr-internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NDR_LATERAL_MAX_BASE (4u << 20) /* baseline admin pairs kept */
+
+struct st {
+	uint64_t *base;
+	size_t n, cap;
+	bool sorted;
+};
+
+static int init(ndr_ctx *c, void **ret)
+{
+	(void)c;
+	*ret = calloc(1, sizeof(struct st));
+	return *ret ? 0 : KB_ENOMEM;
+}
+
+static uint64_t pair_key(const kb_ip *a, const kb_ip *b)
+{
+	unsigned char k[32];
+	memcpy(k, a->b, 16);
+	memcpy(k + 16, b->b, 16);
+	return ndr_hash(k, 32, 11);
+}
+
+static void baseline(ndr_ctx *c, void *sv, const kb_flow *f, const ndr_flowinfo *fi)
+{
+	(void)c;
+	struct st *s = sv;
+	if (!fi->admin_port || !fi->src_int || !fi->dst_int || s->n >= NDR_LATERAL_MAX_BASE)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *p = realloc(s->base, cap * sizeof *p);
+		if (!p)
+			return; /* fewer known pairs: more reported, never fewer */
+		s->base = p;
+		s->cap = cap;
+	}
+	s->base[s->n++] = pair_key(&f->orig, &f->resp);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static bool known(const struct st *s, uint64_t k)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->base[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && s->base[lo] == k;
+}
+
+struct src_count {
+	uint32_t dsts, tried, fresh; /* destinations with an established session; tried; new since the baseline */
+	int64_t first, last;
+	uint32_t port_mask; /* bit per admin port seen */
+};
+
+static int finish(ndr_ctx *c, void *sv)
+{
+	struct st *s = sv;
+	if (s->n)
+		qsort(s->base, s->n, sizeof *s->base, cmp_u64);
+	bool have_base = ndr_config(c)->baseline_until_us > ndr_config(c)->baseline_since_us;
+	size_t nh = ndr_n_hosts(c);
+	struct src_count *cnt = calloc(nh ? nh : 1, sizeof *cnt);
+	if (!cnt)
+		return KB_ENOMEM;
+	for (size_t i = 0; i < ndr_n_pairs(c); i++) {
+		const ndr_pair *p = ndr_pair_at(c, (uint32_t)i);
+		const ndr_host *src = ndr_host_at(c, p->src), *dst = ndr_host_at(c, p->dst);
+		if (!(p->flags & NDR_P_ADMIN) || !(src->flags & NDR_H_INTERNAL) || !(dst->flags & NDR_H_INTERNAL) ||
+		    (src->flags & NDR_H_ADMIN))
+			continue;
+		struct src_count *k = &cnt[p->src];
+		if (!k->tried || ndr_pair_first_us(c, p) < k->first)
+			k->first = ndr_pair_first_us(c, p);
+		if (ndr_pair_last_us(c, p) > k->last)
+			k->last = ndr_pair_last_us(c, p);
+		k->tried++;
+		if (!(p->flags & NDR_P_ESTABLISHED))
+			continue; /* attempts alone are the scan detector's */
+		k->dsts++;
+		if (have_base && !known(s, pair_key(&src->ip, &dst->ip)))
+			k->fresh++;
+	}
+	unsigned fan = ndr_config(c)->fanout_min_hosts;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < nh; i++) {
+		const struct src_count *k = &cnt[i];
+		bool fanout = fan && k->dsts >= fan;
+		if (!fanout && k->fresh < 2)
+			continue;
+		const ndr_host *h = ndr_host_at(c, (uint32_t)i);
+		char sip[KB_IP_TEXT_MAX], peer[64], summary[256], evidence[256], next[256];
+		ndr_ip_text(&h->ip, sip, sizeof sip);
+		snprintf(peer, sizeof peer, "%u internal hosts", k->dsts);
+		if (fanout)
+			snprintf(summary, sizeof summary,
+			         "%s opened admin sessions (SMB, RDP, SSH, WinRM, RPC) to %u internal hosts, %u of them never "
+			         "before",
+			         sip, k->dsts, k->fresh);
+		else
+			snprintf(summary, sizeof summary, "%s opened admin sessions to %u internal hosts it never used before",
+			         sip, k->fresh);
+		int64_t mins = (k->last - k->first) / 60000000;
+		snprintf(evidence, sizeof evidence,
+		         "admin_destinations=%u; attempted=%u; new_since_baseline=%u; minutes=%lld; baseline=%s", k->dsts,
+		         k->tried, k->fresh, (long long)mins, have_base ? "yes" : "no");
+		snprintf(next, sizeof next,
+		         "Check who was logged on to %s and which accounts authenticated to the destinations (Windows "
+		         "4624/4648 events, SSH logs).",
+		         sip);
+		ndr_emit_args a = { .kind = fanout ? "lateral-fanout" : "lateral-new-admin",
+			            .category = "lateral-movement", .host = &h->ip, .peer = peer,
+			            .threat = fanout ? 70 : 50,
+			            .certainty = fanout ? (k->fresh * 2 >= k->dsts ? 80 : 60) : 45,
+			            .first_us = k->first, .last_us = k->last, .summary = summary, .evidence = evidence,
+			            .next_step = next };
+		r = ndr_emit(c, &a);
+	}
+	free(cnt);
+	return r;
+}
+
+static void release(void *sv)
+{
+	struct st *s = sv;
+	if (s)
+		free(s->base);
+	free(s);
+}
+
+const ndr_detector ndr_lateral = { .name = "lateral", .init = init, .baseline = baseline, .finish = finish,
+	                           .free = release };
