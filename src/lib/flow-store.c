@@ -13,10 +13,12 @@
  *
  * A writer fills a run buffer (grown by doubling up to KB_FLOW_RUN_RECORDS
  * records); a full buffer is sorted by start time - most inputs are close
- * to sorted, so a sorted one is detected in one pass and left alone - and
- * written as one blob through sqlite3_blob_write, a block at a time in
- * sorted order, so sorting needs an index, not a second copy. Everything of
- * one source is written inside one transaction (a savepoint when nested).
+ * to sorted, so a sorted one is detected in one pass and left alone; else
+ * (time, index) keys are sorted and the records permuted in place, cycle
+ * by cycle - and written into a zeroblob through a blob handle (binding the
+ * buffer would make SQLite build a record of the run's size in memory).
+ * Everything of one source is written inside one transaction (a savepoint
+ * when nested).
  *
  * A cursor opens each run overlapping the window as a blob and keeps one
  * block of it; a binary heap on the head records' start times merges the
@@ -168,8 +170,27 @@ static int flush_run(kb_flow_writer *w, kb_error *err)
 			w->keys[i] = (struct key){ w->buf[i].start_us, (uint32_t)i };
 		qsort(w->keys, w->n, sizeof *w->keys, cmp_key);
 	}
-	int64_t tmin = sorted ? w->buf[0].start_us : w->keys[0].t;
-	int64_t tmax = sorted ? w->buf[w->n - 1].start_us : w->keys[w->n - 1].t;
+	if (!sorted) {
+		/* put the records in key order in place: follow each cycle of the permutation */
+		for (size_t i = 0; i < w->n; i++) {
+			if (w->keys[i].i == UINT32_MAX || w->keys[i].i == i)
+				continue;
+			rec tmp = w->buf[i];
+			size_t j = i;
+			for (;;) {
+				size_t from = w->keys[j].i;
+				w->keys[j].i = UINT32_MAX;
+				if (from == i) {
+					w->buf[j] = tmp;
+					break;
+				}
+				w->buf[j] = w->buf[from];
+				j = from;
+			}
+		}
+	}
+	int64_t tmin = w->buf[0].start_us, tmax = w->buf[w->n - 1].start_us;
+	/* a zeroblob written through the blob handle: SQLite builds no record of the run's size in memory */
 	sqlite3_stmt *st = NULL;
 	int r = kb_store_cached(w->s,
 	                        "INSERT INTO flow_run(source_id, seq, rows, t_min, t_max, data)"
@@ -191,19 +212,7 @@ static int flush_run(kb_flow_writer *w, kb_error *err)
 	if (sqlite3_blob_open(w->s->db, "main", "flow_run", "data", sqlite3_last_insert_rowid(w->s->db), 1, &blob) !=
 	    SQLITE_OK)
 		return kb_store_fail(w->s, err, "open a flow run");
-	if (sorted) {
-		rc = sqlite3_blob_write(blob, w->buf, (int)(w->n * sizeof(rec)), 0);
-	} else {
-		rec block[256];
-		rc = SQLITE_OK;
-		for (size_t i = 0; i < w->n && rc == SQLITE_OK;) {
-			size_t k = 0;
-			for (; k < 256 && i + k < w->n; k++)
-				block[k] = w->buf[w->keys[i + k].i];
-			rc = sqlite3_blob_write(blob, block, (int)(k * sizeof(rec)), (int)(i * sizeof(rec)));
-			i += k;
-		}
-	}
+	rc = sqlite3_blob_write(blob, w->buf, (int)(w->n * sizeof(rec)), 0);
 	sqlite3_blob_close(blob);
 	if (rc != SQLITE_OK)
 		return kb_store_fail(w->s, err, "write a flow run");

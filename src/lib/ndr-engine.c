@@ -59,9 +59,15 @@ uint64_t ndr_hash(const void *p, size_t n, uint64_t seed)
 	return h ^ (h >> 32);
 }
 
-/* An index of 32-bit slots (value + 1; 0 empty) over a dense array. */
+/* An index over a dense array: slots of (hash tag, value + 1; 0 empty), so
+ * a probe compares tags and touches the array only for a likely match. */
+typedef struct ndr_slot {
+	uint32_t tag;
+	uint32_t v;
+} ndr_slot;
+
 typedef struct ndr_index {
-	uint32_t *slot;
+	ndr_slot *slot;
 	size_t mask;
 } ndr_index;
 
@@ -70,20 +76,23 @@ static int index_grow(ndr_index *ix, size_t n, uint64_t (*hash_of)(const void *c
 	size_t cap = ix->slot ? (ix->mask + 1) * 2 : 1024;
 	while (cap * 3 < n * 4)
 		cap *= 2;
-	uint32_t *s = calloc(cap, sizeof *s);
+	ndr_slot *s = calloc(cap, sizeof *s);
 	if (!s)
 		return KB_ENOMEM;
 	free(ix->slot);
 	ix->slot = s;
 	ix->mask = cap - 1;
 	for (uint32_t i = 0; i < n; i++) {
-		size_t j = hash_of(ctx, i) & ix->mask;
-		while (ix->slot[j])
+		uint64_t h = hash_of(ctx, i);
+		size_t j = h & ix->mask;
+		while (ix->slot[j].v)
 			j = (j + 1) & ix->mask;
-		ix->slot[j] = i + 1;
+		ix->slot[j] = (ndr_slot){ (uint32_t)(h >> 32), i + 1 };
 	}
 	return 0;
 }
+
+#define NDR_HOST_CACHE 1024 /* recently used hosts, direct-mapped by hash */
 
 struct ndr_ctx {
 	kb_store *s;
@@ -96,6 +105,7 @@ struct ndr_ctx {
 	ndr_host *hosts;
 	size_t nhosts, caphosts;
 	ndr_index hix;
+	struct { uint64_t h; uint32_t v; } hcache[NDR_HOST_CACHE]; /* v: index + 1 */
 	ndr_pair *pairs;
 	size_t npairs, cappairs;
 	ndr_index pix;
@@ -163,12 +173,13 @@ int64_t ndr_host_find(const ndr_ctx *c, const kb_ip *ip)
 {
 	if (!c->hix.slot)
 		return -1;
-	for (size_t j = ndr_hash(ip->b, 16, 1) & c->hix.mask;; j = (j + 1) & c->hix.mask) {
-		uint32_t v = c->hix.slot[j];
-		if (!v)
+	uint64_t h = ndr_hash(ip->b, 16, 1);
+	for (size_t j = h & c->hix.mask;; j = (j + 1) & c->hix.mask) {
+		const ndr_slot *sl = &c->hix.slot[j];
+		if (!sl->v)
 			return -1;
-		if (memcmp(c->hosts[v - 1].ip.b, ip->b, 16) == 0)
-			return v - 1;
+		if (sl->tag == (uint32_t)(h >> 32) && memcmp(c->hosts[sl->v - 1].ip.b, ip->b, 16) == 0)
+			return sl->v - 1;
 	}
 }
 
@@ -190,13 +201,20 @@ static int mark_resolvers(ndr_ctx *c)
 static int64_t host_get(ndr_ctx *c, const kb_ip *ip)
 {
 	uint64_t h = ndr_hash(ip->b, 16, 1);
+	uint32_t tag = (uint32_t)(h >> 32);
+	size_t ck = (h >> 20) & (NDR_HOST_CACHE - 1);
+	if (c->hcache[ck].v && c->hcache[ck].h == h && memcmp(c->hosts[c->hcache[ck].v - 1].ip.b, ip->b, 16) == 0)
+		return c->hcache[ck].v - 1;
 	if (c->hix.slot) {
 		for (size_t j = h & c->hix.mask;; j = (j + 1) & c->hix.mask) {
-			uint32_t v = c->hix.slot[j];
-			if (!v)
+			const ndr_slot *sl = &c->hix.slot[j];
+			if (!sl->v)
 				break;
-			if (memcmp(c->hosts[v - 1].ip.b, ip->b, 16) == 0)
-				return v - 1;
+			if (sl->tag == tag && memcmp(c->hosts[sl->v - 1].ip.b, ip->b, 16) == 0) {
+				c->hcache[ck].h = h;
+				c->hcache[ck].v = sl->v;
+				return sl->v - 1;
+			}
 		}
 	}
 	if (c->nhosts >= NDR_MAX_HOSTS)
@@ -222,24 +240,27 @@ static int64_t host_get(ndr_ctx *c, const kb_ip *ip)
 			return -1;
 	} else {
 		size_t j = h & c->hix.mask;
-		while (c->hix.slot[j])
+		while (c->hix.slot[j].v)
 			j = (j + 1) & c->hix.mask;
-		c->hix.slot[j] = (uint32_t)c->nhosts;
+		c->hix.slot[j] = (ndr_slot){ tag, (uint32_t)c->nhosts };
 	}
+	c->hcache[ck].h = h;
+	c->hcache[ck].v = (uint32_t)c->nhosts;
 	return (int64_t)c->nhosts - 1;
 }
 
 static int64_t pair_get(ndr_ctx *c, uint32_t src, uint32_t dst, bool *ret_new)
 {
 	uint64_t h = pair_key_hash(src, dst);
+	uint32_t tag = (uint32_t)(h >> 32);
 	*ret_new = false;
 	if (c->pix.slot) {
 		for (size_t j = h & c->pix.mask;; j = (j + 1) & c->pix.mask) {
-			uint32_t v = c->pix.slot[j];
-			if (!v)
+			const ndr_slot *sl = &c->pix.slot[j];
+			if (!sl->v)
 				break;
-			if (c->pairs[v - 1].src == src && c->pairs[v - 1].dst == dst)
-				return v - 1;
+			if (sl->tag == tag && c->pairs[sl->v - 1].src == src && c->pairs[sl->v - 1].dst == dst)
+				return sl->v - 1;
 		}
 	}
 	if (c->npairs >= NDR_MAX_PAIRS)
@@ -263,9 +284,9 @@ static int64_t pair_get(ndr_ctx *c, uint32_t src, uint32_t dst, bool *ret_new)
 			return -1;
 	} else {
 		size_t j = h & c->pix.mask;
-		while (c->pix.slot[j])
+		while (c->pix.slot[j].v)
 			j = (j + 1) & c->pix.mask;
-		c->pix.slot[j] = (uint32_t)c->npairs;
+		c->pix.slot[j] = (ndr_slot){ tag, (uint32_t)c->npairs };
 	}
 	return (int64_t)c->npairs - 1;
 }
@@ -796,6 +817,38 @@ static int analysis_record(ndr_ctx *c, holdq *q, const kb_flow *f, void **states
 	return hq_push(c, q, f);
 }
 
+#define NDR_BATCH 32 /* records read ahead, so the host index is prefetched while earlier ones are worked */
+
+/* Ask for the host index slots of a batch of records before they are needed:
+ * a large estate's tables are far bigger than the caches and every lookup
+ * would otherwise wait on memory. */
+static void prefetch_hosts(const ndr_ctx *c, const kb_flow *b, size_t n)
+{
+	if (!c->hix.slot)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		__builtin_prefetch(&c->hix.slot[ndr_hash(b[i].orig.b, 16, 1) & c->hix.mask]);
+		__builtin_prefetch(&c->hix.slot[ndr_hash(b[i].resp.b, 16, 1) & c->hix.mask]);
+	}
+}
+
+static int one_record(ndr_ctx *c, holdq *q, const kb_flow *f, bool baseline, void **states)
+{
+	if (!baseline)
+		return analysis_record(c, q, f, states);
+	ndr_flowinfo fi;
+	int r = info_of(c, f, &fi, false);
+	if (r < 0)
+		return r;
+	c->stats.baseline_flows++;
+	if (fi.src_int && !fi.dst_int)
+		c->hosts[fi.src].base_out_ext += f->orig_bytes;
+	for (size_t i = 0; i < N_DETECTORS; i++)
+		if (ndr_detectors[i]->baseline)
+			ndr_detectors[i]->baseline(c, states[i], f, &fi);
+	return 0;
+}
+
 static int read_window(ndr_ctx *c, int64_t since, int64_t until, bool baseline, void **states, kb_error *err)
 {
 	kb_flow_cursor *cur = NULL;
@@ -803,22 +856,26 @@ static int read_window(ndr_ctx *c, int64_t since, int64_t until, bool baseline, 
 	if (r < 0)
 		return r;
 	holdq q = { 0 };
-	kb_flow f;
-	while ((r = kb_flow_cursor_next(cur, &f, err)) == 1) {
-		if (baseline) {
-			ndr_flowinfo fi;
-			if ((r = info_of(c, &f, &fi, false)) < 0)
-				break;
-			c->stats.baseline_flows++;
-			if (fi.src_int && !fi.dst_int)
-				c->hosts[fi.src].base_out_ext += f.orig_bytes;
-			for (size_t i = 0; i < N_DETECTORS; i++)
-				if (ndr_detectors[i]->baseline)
-					ndr_detectors[i]->baseline(c, states[i], &f, &fi);
-			continue;
-		}
-		if ((r = analysis_record(c, &q, &f, states)) < 0)
+	kb_flow batch[NDR_BATCH];
+	size_t n = 0;
+	for (;;) {
+		n = 0;
+		while (n < NDR_BATCH && (r = kb_flow_cursor_next(cur, &batch[n], err)) == 1)
+			n++;
+		if (r < 0)
 			break;
+		prefetch_hosts(c, batch, n);
+		int rr = 0;
+		for (size_t i = 0; i < n && rr == 0; i++)
+			rr = one_record(c, &q, &batch[i], baseline, states);
+		if (rr < 0) {
+			r = rr;
+			break;
+		}
+		if (n < NDR_BATCH) {
+			r = 0;
+			break;
+		}
 	}
 	if (r == 0 && !baseline)
 		r = hq_drain(c, &q, INT64_MAX, true, states);
@@ -1106,8 +1163,9 @@ int kb_detect_run(kb_store *s, const kb_detect_opts *o, kb_detect_result **ret, 
 	c.stats.hosts = c.nhosts;
 	c.stats.pairs = c.npairs;
 	c.stats.beacon_states = c.nbeacons;
-	c.stats.state_bytes = c.caphosts * sizeof(ndr_host) + (c.hix.mask + 1) * 4 + c.cappairs * sizeof(ndr_pair) +
-	                      (c.pix.mask + 1) * 4 + c.capbeacons * sizeof(kb_beacon_state);
+	c.stats.state_bytes = c.caphosts * sizeof(ndr_host) + (c.hix.slot ? (c.hix.mask + 1) * sizeof(ndr_slot) : 0) +
+	                      c.cappairs * sizeof(ndr_pair) + (c.pix.slot ? (c.pix.mask + 1) * sizeof(ndr_slot) : 0) +
+	                      c.capbeacons * sizeof(kb_beacon_state);
 	if (res)
 		res->stats = c.stats;
 	free(c.dets);
