@@ -27,6 +27,7 @@
  * (or per URL prefix length), one binary search per address.
  */
 #include "ioc-internal.h"
+#include "util-hash.h"
 
 #include "util-map.h"
 
@@ -159,23 +160,7 @@ static inline void filter_add(kb_ioc_set *s, uint32_t h)
 
 static uint32_t hash_key(uint8_t type, const void *p, size_t n)
 {
-	const unsigned char *s = p;
-	uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)type << 56) ^ n;
-	while (n >= 8) {
-		uint64_t v;
-		memcpy(&v, s, 8);
-		h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-		s += 8;
-		n -= 8;
-	}
-	uint64_t v = 0;
-	memcpy(&v, s, n);
-	h = (h ^ v) * 0x94d049bb133111ebull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	return (uint32_t)kb_hash64(p, n, (uint64_t)type << 56);
 }
 
 int kb_ioc_set_builder_new(kb_ioc_set_builder **ret)

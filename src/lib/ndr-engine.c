@@ -23,6 +23,7 @@
  */
 #include "ndr-internal.h"
 #include "store-internal.h"
+#include "util-hash.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -41,22 +42,7 @@ const ndr_detector *const ndr_detectors[] = {
 
 uint64_t ndr_hash(const void *p, size_t n, uint64_t seed)
 {
-	const unsigned char *s = p;
-	uint64_t h = seed ^ 0x9E3779B97F4A7C15ull ^ n;
-	while (n >= 8) {
-		uint64_t v;
-		memcpy(&v, s, 8);
-		h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
-		s += 8;
-		n -= 8;
-	}
-	uint64_t v = 0;
-	memcpy(&v, s, n);
-	h = (h ^ v) * 0x94d049bb133111ebull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 32);
+	return kb_hash64(p, n, seed);
 }
 
 /* An index over a dense array: slots of (hash tag, value + 1; 0 empty), so

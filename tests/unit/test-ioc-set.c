@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -363,7 +364,8 @@ static void test_match_tokens_threads(void **state)
 static void test_million(void **state)
 {
 	(void)state;
-	const char *path = "/tmp/koban-ioc-million.db";
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/koban-ioc-million-%d.db", (int)getpid()); /* runs in parallel must not share it */
 	remove(path);
 	kb_store *s = NULL;
 	kb_error err = { 0 };
@@ -413,6 +415,11 @@ static void test_million(void **state)
 	kb_ioc_set_free(set);
 	kb_store_close(s);
 	remove(path);
+	char side[80];
+	snprintf(side, sizeof side, "%s-wal", path);
+	remove(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	remove(side);
 }
 
 int main(void)
