@@ -8,7 +8,7 @@ set -u
 build=$1; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${FUZZ_SECONDS:-300}
-targets=${*:-purl cpe ledger-csv ledger-json ledger-cyclonedx ledger-spdx version advisory-osv advisory-cve5 advisory-csaf advisory-cisagov feeds netscan zip java-release scan-classify pom-properties manifest log4shell stix-pattern stix misp ioc-list ioc-tokens hunt-input fields-combined fields-json fields-syslog fields-w3c netflow pcap-sessions zeek-tsv zeek-json nfcsv ndr-config}
+targets=${*:-purl cpe ledger-csv ledger-json ledger-cyclonedx ledger-spdx version advisory-osv advisory-cve5 advisory-csaf advisory-cisagov feeds netscan zip java-release scan-classify pom-properties manifest log4shell stix-pattern stix misp ioc-list ioc-tokens hunt-input fields-combined fields-json fields-syslog fields-w3c netflow pcap-sessions pcap-file zeek-tsv zeek-json nfcsv ndr-config}
 status=0
 for t in $targets; do
 	corpus="$root/fuzz/corpus-$t"
