@@ -144,10 +144,18 @@ static void test_beacon(void **state)
 		double u = ((seed >> 8) & 0xffff) / 65536.0;
 		pt += -60.0 * log(1 - u);
 	}
+	/* a poller that polled the same way the day before: a habit, shown with less threat */
+	for (int64_t pt2 = DAY1 + 100; pt2 < DAY2 + 86400; pt2 += 900)
+		put("10.0.0.7", "198.51.100.3", 443, pt2, 0.4, 800, 3000, "SF");
 	kb_detect_result *res = run(NULL);
 	const kb_detection *d = find(res, "10.0.0.5", "beacon");
 	assert_non_null(d);
 	assert_true(d->certainty >= 80);
+	assert_int_equal(d->threat, 70);
+	const kb_detection *h = find(res, "10.0.0.7", "beacon");
+	assert_non_null(h);
+	assert_int_equal(h->threat, 40);
+	assert_non_null(strstr(h->evidence, "in_baseline=yes"));
 	assert_non_null(strstr(d->evidence, "period_s=60"));
 	assert_true(d->n_samples == KB_DETECT_MAX_SAMPLES);
 	assert_null(find(res, "10.0.0.6", "beacon"));
