@@ -109,23 +109,26 @@ static int finish(ndr_ctx *c, void *sv)
 		bool admin = src->flags & NDR_H_ADMIN;
 		if (!e->conns || (admin && (!e->off || e->base_off)))
 			continue;
-		char sip[KB_IP_TEXT_MAX], dip[KB_IP_TEXT_MAX], peer[320], when[96], summary[512], evidence[256],
+		char sip[KB_IP_TEXT_MAX], dip[KB_IP_TEXT_MAX], peer[400], when[96], summary[900], evidence[256],
 			next[320];
 		ndr_ip_text(&src->ip, sip, sizeof sip);
 		ndr_ip_text(&dst->ip, dip, sizeof dip);
+		const char *kind = ndr_kind_at(c, &dst->ip);
+		char what[400];
 		snprintf(peer, sizeof peer, "%s (%s:%u)", e->asset, dip, e->port);
+		snprintf(what, sizeof what, "%s%s%s%s", e->asset, kind ? " (" : "", kind ? kind : "", kind ? ")" : "");
 		ndr_local_text(c, e->off ? e->first_off : e->first, when, sizeof when);
 		if (!admin && e->off)
 			snprintf(summary, sizeof summary,
 			         "%s, not a known admin source, opened the management interface of %s at %s, outside "
 			         "business hours",
-			         sip, e->asset, when);
+			         sip, what, when);
 		else if (!admin)
 			snprintf(summary, sizeof summary, "%s, not a known admin source, opened the management interface of %s",
-			         sip, e->asset);
+			         sip, what);
 		else
 			snprintf(summary, sizeof summary, "admin source %s opened the management interface of %s at %s, outside "
-			         "business hours", sip, e->asset, when);
+			         "business hours", sip, what, when);
 		snprintf(evidence, sizeof evidence,
 		         "conns=%u; outside_business_hours=%u; admin_source=%s; port=%u; seen_in_baseline=%s", e->conns,
 		         e->off, admin ? "yes" : "no", e->port, e->base ? "yes" : "no");

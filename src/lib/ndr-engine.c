@@ -100,7 +100,7 @@ struct ndr_ctx {
 	kb_beacon_window bwin;
 	bool bwin_ok;
 	/* the ledger */
-	struct addr_ent { kb_ip ip; uint16_t port; bool mgmt; char *asset; } *addrs;
+	struct addr_ent { kb_ip ip; uint16_t port; bool mgmt; char *asset; char *kind; } *addrs;
 	size_t naddrs;
 	/* detections */
 	kb_detection *dets;
@@ -292,7 +292,9 @@ static int load_ledger(ndr_ctx *c, kb_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r = kb_store_prepare(c->s,
-	                         "SELECT a.name, i.address, i.port, i.role FROM interface i JOIN asset a ON a.id = i.asset_id",
+	                         "SELECT a.name, i.address, i.port, i.role,"
+	                         " trim(coalesce(a.vendor, '') || ' ' || coalesce(a.product, '') || ' ' || coalesce(a.form_factor, ''))"
+	                         " FROM interface i JOIN asset a ON a.id = i.asset_id",
 	                         &st, err);
 	if (r < 0)
 		return r;
@@ -322,7 +324,9 @@ static int load_ledger(ndr_ctx *c, kb_error *err)
 		e->ip = ip;
 		e->port = (uint16_t)sqlite3_column_int(st, 2);
 		e->mgmt = role && strcmp(role, "management") == 0;
-		if (!(e->asset = strdup(name))) {
+		const char *kind = kb_column_text(st, 4);
+		e->kind = NULL;
+		if (!(e->asset = strdup(name)) || (kind && *kind && !(e->kind = strdup(kind)))) {
 			sqlite3_finalize(st);
 			return kb_error_set(err, KB_ENOMEM, NULL, 0, 0, KB_NO_OFFSET, "out of memory");
 		}
@@ -354,6 +358,12 @@ const char *ndr_asset_at(const ndr_ctx *c, const kb_ip *a)
 {
 	const struct addr_ent *e = addr_first(c, a);
 	return e ? e->asset : NULL;
+}
+
+const char *ndr_kind_at(const ndr_ctx *c, const kb_ip *a)
+{
+	const struct addr_ent *e = addr_first(c, a);
+	return e ? e->kind : NULL;
 }
 
 const char *ndr_management_at(const ndr_ctx *c, const kb_ip *a, uint16_t port)
@@ -1061,8 +1071,10 @@ static void ctx_free(ndr_ctx *c)
 	free(c->pairs);
 	free(c->pix.slot);
 	free(c->beacons);
-	for (size_t i = 0; i < c->naddrs; i++)
+	for (size_t i = 0; i < c->naddrs; i++) {
 		free(c->addrs[i].asset);
+		free(c->addrs[i].kind);
+	}
 	free(c->addrs);
 	free(c->wants);
 	ndr_tz_table_free(c->tz);

@@ -100,6 +100,8 @@ const kb_beacon_state *ndr_beacon_of(const ndr_ctx *c, const ndr_pair *p);
 const kb_beacon_window *ndr_beacon_window(const ndr_ctx *c);
 /* The ledger asset at an address (any interface), or NULL. */
 const char *ndr_asset_at(const ndr_ctx *c, const kb_ip *a);
+/* What the ledger says the asset at an address is ("F5 BIG-IP hardware"), or NULL. */
+const char *ndr_kind_at(const ndr_ctx *c, const kb_ip *a);
 /* The ledger management interface at an address and port: its asset, or NULL. */
 const char *ndr_management_at(const ndr_ctx *c, const kb_ip *a, uint16_t port);
 /* Local time of a UTC instant (seconds). */
