@@ -122,7 +122,8 @@ struct kb_ioc_set;
 
 typedef struct kb_detect_opts {
 	const kb_detect_config *config;   /* NULL: the defaults */
-	int64_t since_us, until_us;       /* the analysis window; both 0: every flow after the baseline */
+	int64_t since_us, until_us;       /* the analysis window; 0: from the first flow after the baseline,
+	                                     to the last flow */
 	const kb_ip *only_host;           /* report this host only (NULL: all) */
 	const struct kb_ioc_set *iocs;    /* NULL: no IOC detector */
 } kb_detect_opts;

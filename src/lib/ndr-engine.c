@@ -1090,10 +1090,11 @@ int kb_detect_run(kb_store *s, const kb_detect_opts *o, kb_detect_result **ret, 
 	int r = kb_flow_span(s, &lo, &hi, err);
 	if (r < 0)
 		return r;
-	c.since = o && (o->since_us || o->until_us) ? o->since_us : lo;
+	/* by default the window is every flow after the baseline */
+	c.since = o && o->since_us ? o->since_us : lo;
+	if (!(o && o->since_us) && c.cfg->baseline_until_us && c.cfg->baseline_until_us > c.since)
+		c.since = c.cfg->baseline_until_us;
 	c.until = o && o->until_us ? o->until_us : hi + 1;
-	if (!(o && (o->since_us || o->until_us)) && c.cfg->baseline_until_us && c.cfg->baseline_until_us > c.since)
-		c.since = c.cfg->baseline_until_us; /* by default the window starts where the baseline ends */
 	if (c.until <= c.since)
 		c.until = c.since + 1;
 	int64_t bsince = c.cfg->baseline_since_us, buntil = c.cfg->baseline_until_us;

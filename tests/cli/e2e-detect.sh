@@ -43,6 +43,9 @@ check '[ "$(tail -n +2 one.csv | cut -d, -f1 | sort -u)" = "10.50.0.23" ]' "--ho
 "$KOBAN" detect --config flows/detect.conf --since 2026-11-19T02:00 --until 2026-11-19T04:00 >win.txt 2>err
 check '! grep -q "beacon" win.txt && grep -q "detections" win.txt' "a window before the plants: no beacon: $(cat win.txt err | tail -3)"
 
+"$KOBAN" detect --config flows/detect.conf --until 2026-11-20T06:00 >until.txt 2>err
+check 'grep -q "from 2653 flows (36760 baseline)" until.txt' "--until alone: from the baseline's end: $(tail -1 until.txt) $(cat err)"
+
 # bad inputs: a located error, nothing of the file kept, the others imported
 printf 'timezone = Mars/Olympus\n' >bad.conf
 "$KOBAN" detect --config bad.conf >/dev/null 2>err
