@@ -4,8 +4,9 @@
  *
  * An imported file is a flow source (identified by the name it was
  * imported under; importing it again replaces it). Its records are kept as
- * runs: each run holds at most KB_FLOW_RUN_RECORDS records of
- * KB_FLOW_REC_BYTES bytes, sorted by start time, in one SQLite blob; names
+ * runs: at most KB_FLOW_RUN_RECORDS records of KB_FLOW_REC_BYTES bytes are
+ * sorted by start time at once and stored as blobs of at most
+ * KB_FLOW_BLOB_RECORDS, each a sorted run; names
  * (TLS server names, HTTP hosts, DNS queries) go to a table of their own.
  * A reader (kb_flow_cursor) merges the runs of every source that overlaps
  * a time window and hands the records over in start-time order, reading
@@ -33,6 +34,7 @@ extern "C" {
 /* Limits. */
 #define KB_FLOW_REC_BYTES 80                /* one stored record */
 #define KB_FLOW_RUN_RECORDS (1u << 20)      /* records sorted in memory at once (80 MiB) */
+#define KB_FLOW_BLOB_RECORDS (1u << 16)     /* records in one stored blob (5 MiB) */
 #define KB_FLOW_CURSOR_BLOCK 1024u          /* records read from a run at a time */
 #define KB_FLOW_NAME_MAX_BYTES 255          /* a longer server name or query is cut */
 
@@ -59,7 +61,7 @@ typedef struct kb_flow_import_stats {
 	const char *detail;      /* "conn", "dns", "ssl", "http", "traffic", "netflow" ...; static */
 	uint64_t flows;          /* records kept */
 	uint64_t names;          /* names kept */
-	uint64_t runs;
+	uint64_t runs;           /* blobs stored (sorted runs of at most KB_FLOW_BLOB_RECORDS) */
 	int64_t t_min_us, t_max_us; /* start times of the first and last record (0 when none) */
 	bool replaced;           /* the name had been imported before */
 } kb_flow_import_stats;

@@ -15,8 +15,10 @@
  * records); a full buffer is sorted by start time - most inputs are close
  * to sorted, so a sorted one is detected in one pass and left alone; else
  * (time, index) keys are sorted and the records permuted in place, cycle
- * by cycle - and written into a zeroblob through a blob handle (binding the
- * buffer would make SQLite build a record of the run's size in memory).
+ * by cycle - and written as blobs of KB_FLOW_BLOB_RECORDS records, each
+ * bound whole (SQLite copies it once into a record of that bounded size; a
+ * zeroblob filled through a blob handle would be read back first). Each
+ * blob is a run the cursor merges.
  * Everything of one source is written inside one transaction (a savepoint
  * when nested).
  *
@@ -190,37 +192,33 @@ static int flush_run(kb_flow_writer *w, kb_error *err)
 		}
 	}
 	int64_t tmin = w->buf[0].start_us, tmax = w->buf[w->n - 1].start_us;
-	/* a zeroblob written through the blob handle: SQLite builds no record of the run's size in memory */
+	/* blobs of KB_FLOW_BLOB_RECORDS: each is bound whole (SQLite copies it once into a
+	 * record of its size: bounded) and written once; a zeroblob filled through a blob
+	 * handle would be read back page by page first */
 	sqlite3_stmt *st = NULL;
 	int r = kb_store_cached(w->s,
 	                        "INSERT INTO flow_run(source_id, seq, rows, t_min, t_max, data)"
-	                        " VALUES (?1, ?2, ?3, ?4, ?5, zeroblob(?6))",
+	                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	                        &st, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, w->source_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)w->runs);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)w->n);
-	sqlite3_bind_int64(st, 4, tmin);
-	sqlite3_bind_int64(st, 5, tmax);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)(w->n * sizeof(rec)));
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return kb_store_fail(w->s, err, "write a flow run");
-	sqlite3_blob *blob = NULL;
-	if (sqlite3_blob_open(w->s->db, "main", "flow_run", "data", sqlite3_last_insert_rowid(w->s->db), 1, &blob) !=
-	    SQLITE_OK)
-		return kb_store_fail(w->s, err, "open a flow run");
-	rc = sqlite3_blob_write(blob, w->buf, (int)(w->n * sizeof(rec)), 0);
-	sqlite3_blob_close(blob);
-	if (rc != SQLITE_OK)
-		return kb_store_fail(w->s, err, "write a flow run");
-	if (w->runs == 0 && w->flows == w->n) /* the first run: the source's first record */
-		w->t_min = tmin;
+	for (size_t at = 0; at < w->n; at += KB_FLOW_BLOB_RECORDS) {
+		size_t k = w->n - at < KB_FLOW_BLOB_RECORDS ? w->n - at : KB_FLOW_BLOB_RECORDS;
+		sqlite3_bind_int64(st, 1, w->source_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)w->runs);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)k);
+		sqlite3_bind_int64(st, 4, w->buf[at].start_us);
+		sqlite3_bind_int64(st, 5, w->buf[at + k - 1].start_us);
+		sqlite3_bind_blob64(st, 6, &w->buf[at], (sqlite3_uint64)(k * sizeof(rec)), SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		sqlite3_clear_bindings(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return kb_store_fail(w->s, err, "write a flow run");
+		w->runs++;
+	}
 	w->t_min = tmin < w->t_min ? tmin : w->t_min;
 	w->t_max = tmax > w->t_max ? tmax : w->t_max;
-	w->runs++;
 	w->n = 0;
 	return 0;
 }
