@@ -108,6 +108,7 @@ typedef struct kb_detect_stats {
 	uint64_t flows, baseline_flows, paired, stitched;
 	uint64_t hosts, pairs, beacon_states;
 	uint64_t state_bytes;    /* peak bytes of per-host and per-pair state */
+	uint64_t dropped_detections; /* past the limit of detections kept (koban-detect(1)) */
 } kb_detect_stats;
 
 typedef struct kb_detect_result {

@@ -149,6 +149,9 @@ int cli_detect_report(cli *c, kb_store *s, const kb_detect_config *cfg, const kb
 		       res->n_detections, res->n_hosts, (unsigned long long)res->stats.flows,
 		       (unsigned long long)res->stats.baseline_flows, (unsigned long long)res->stats.pairs,
 		       (double)res->stats.state_bytes / 1048576.0);
+	if (res->stats.dropped_detections)
+		cli_warn("%llu more detections were not kept (the limit of detections per run)",
+		         (unsigned long long)res->stats.dropped_detections);
 	if (ret_alarm)
 		*ret_alarm = alarm;
 	kb_detect_result_free(res);

@@ -7,8 +7,8 @@
  * beacon_min_score is a detection; its certainty is the score, its threat
  * 70 (a live channel out), 40 when the baseline saw the same pair talk too
  * (a habit: a build server polling its repository; still shown). The
- * baseline's internal-to-external pairs are kept as 64-bit hashes in a
- * sorted array, at most NDR_BEACON_MAX_BASE. The TLS server names and HTTP
+ * baseline's internal-to-external pairs are kept in an ndr_keyset, at most
+ * NDR_BEACON_MAX_BASE. The TLS server names and HTTP
  * hosts seen between the two are given as the peer's names.
  */
 #include "ndr-internal.h"
@@ -19,71 +19,28 @@
 
 #define NDR_BEACON_MAX_BASE (4u << 20) /* baseline pairs remembered */
 
-struct st {
-	uint64_t *base;
-	size_t n, cap;
-};
-
 static int init(ndr_ctx *c, void **ret)
 {
 	(void)c;
-	*ret = calloc(1, sizeof(struct st));
-	return *ret ? 0 : KB_ENOMEM;
-}
-
-static uint64_t pair_key(const kb_ip *a, const kb_ip *b)
-{
-	unsigned char k[32];
-	memcpy(k, a->b, 16);
-	memcpy(k + 16, b->b, 16);
-	return ndr_hash(k, 32, 13);
+	ndr_keyset *k = calloc(1, sizeof *k);
+	if (k)
+		k->max = NDR_BEACON_MAX_BASE;
+	*ret = k;
+	return k ? 0 : KB_ENOMEM;
 }
 
 static void baseline(ndr_ctx *c, void *sv, const kb_flow *f, const ndr_flowinfo *fi)
 {
 	(void)c;
-	struct st *s = sv;
-	if (!fi->src_int || fi->dst_int || s->n >= NDR_BEACON_MAX_BASE)
-		return;
-	uint64_t k = pair_key(&f->orig, &f->resp);
-	if (s->n && s->base[s->n - 1] == k)
-		return; /* the same pair again, as periodic traffic is */
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		uint64_t *p = realloc(s->base, cap * sizeof *p);
-		if (!p)
-			return; /* fewer habits known: a beacon keeps its full threat */
-		s->base = p;
-		s->cap = cap;
-	}
-	s->base[s->n++] = k;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static bool habitual(const struct st *s, uint64_t k)
-{
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->base[mid] < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->base[lo] == k;
+	if (fi->src_int && !fi->dst_int)
+		ndr_keyset_add(sv, ndr_pair_key(&f->orig, &f->resp));
 }
 
 static void release(void *sv)
 {
-	struct st *s = sv;
-	if (s)
-		free(s->base);
-	free(s);
+	if (sv)
+		ndr_keyset_free(sv);
+	free(sv);
 }
 
 struct names {
@@ -105,18 +62,11 @@ static int add_name(kb_flow_name_kind kind, const char *name, void *ctx)
 
 static int finish(ndr_ctx *c, void *sv)
 {
-	struct st *s = sv;
+	ndr_keyset *base = sv;
 	const kb_beacon_window *w = ndr_beacon_window(c);
 	if (!w)
 		return 0;
-	if (s->n) {
-		qsort(s->base, s->n, sizeof *s->base, cmp_u64);
-		size_t u = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (u == 0 || s->base[u - 1] != s->base[i])
-				s->base[u++] = s->base[i];
-		s->n = u;
-	}
+	ndr_keyset_seal(base);
 	unsigned min = ndr_config(c)->beacon_min_score;
 	for (size_t i = 0; i < ndr_n_pairs(c); i++) {
 		const ndr_pair *p = ndr_pair_at(c, (uint32_t)i);
@@ -133,7 +83,7 @@ static int finish(ndr_ctx *c, void *sv)
 		kb_error_clear(&err);
 		kb_flow_names_between(ndr_store(c), &src->ip, &dst->ip, add_name, &nm, &err);
 		snprintf(peer, sizeof peer, "%s:%u%s%s%s", dip, p->port, nm.len ? " (" : "", nm.text, nm.len ? ")" : "");
-		bool habit = habitual(s, pair_key(&src->ip, &dst->ip));
+		bool habit = ndr_keyset_has(base, ndr_pair_key(&src->ip, &dst->ip));
 		char summary[512], evidence[560], next[512];
 		snprintf(summary, sizeof summary, "%s calls %s every %.0f s (%llu connections), like command and control%s",
 		         sip, peer, sc.period_s, (unsigned long long)sc.conns,

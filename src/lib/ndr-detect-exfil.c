@@ -80,12 +80,6 @@ static void release(void *sv)
 	free(s);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int upload(ndr_ctx *c, const struct st *s, const ndr_pair *p, uint64_t min)
 {
 	const ndr_host *src = ndr_host_at(c, p->src), *dst = ndr_host_at(c, p->dst);
@@ -149,7 +143,7 @@ static int finish(ndr_ctx *c, void *sv)
 		if ((ndr_host_at(c, (uint32_t)i)->flags & NDR_H_INTERNAL) && ndr_host_at(c, (uint32_t)i)->out_ext)
 			v[n++] = ndr_host_at(c, (uint32_t)i)->out_ext;
 	if (v && n) {
-		qsort(v, n, sizeof *v, cmp_u64);
+		ndr_sort_u64(v, n);
 		uint64_t median = v[n / 2];
 		double base_days = cfg->baseline_until_us > cfg->baseline_since_us
 		                         ? (double)(cfg->baseline_until_us - cfg->baseline_since_us) / 86400e6

@@ -4,9 +4,8 @@
  * admin connections between pairs never seen in the baseline.
  *
  * The baseline hook keeps the (source, destination) pairs of admin
- * connections as 64-bit hashes in a sorted array (at most
- * NDR_LATERAL_MAX_BASE; past it the oldest are not kept and fewer pairs
- * count as known). At the end the engine's pairs flagged NDR_P_ADMIN
+ * connections in an ndr_keyset (at most NDR_LATERAL_MAX_BASE; past it later
+ * ones are not kept and fewer pairs count as known). At the end the engine's pairs flagged NDR_P_ADMIN
  * between internal hosts are counted per source, those with an established
  * session (attempts alone are scans): fanout_min_hosts or more
  * destinations is a fan-out (threat 70); otherwise two or more pairs new
@@ -21,61 +20,21 @@
 
 #define NDR_LATERAL_MAX_BASE (4u << 20) /* baseline admin pairs kept */
 
-struct st {
-	uint64_t *base;
-	size_t n, cap;
-	bool sorted;
-};
-
 static int init(ndr_ctx *c, void **ret)
 {
 	(void)c;
-	*ret = calloc(1, sizeof(struct st));
-	return *ret ? 0 : KB_ENOMEM;
-}
-
-static uint64_t pair_key(const kb_ip *a, const kb_ip *b)
-{
-	unsigned char k[32];
-	memcpy(k, a->b, 16);
-	memcpy(k + 16, b->b, 16);
-	return ndr_hash(k, 32, 11);
+	ndr_keyset *k = calloc(1, sizeof *k);
+	if (k)
+		k->max = NDR_LATERAL_MAX_BASE;
+	*ret = k;
+	return k ? 0 : KB_ENOMEM;
 }
 
 static void baseline(ndr_ctx *c, void *sv, const kb_flow *f, const ndr_flowinfo *fi)
 {
 	(void)c;
-	struct st *s = sv;
-	if (!fi->admin_port || !fi->src_int || !fi->dst_int || s->n >= NDR_LATERAL_MAX_BASE)
-		return;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		uint64_t *p = realloc(s->base, cap * sizeof *p);
-		if (!p)
-			return; /* fewer known pairs: more reported, never fewer */
-		s->base = p;
-		s->cap = cap;
-	}
-	s->base[s->n++] = pair_key(&f->orig, &f->resp);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static bool known(const struct st *s, uint64_t k)
-{
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->base[mid] < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->base[lo] == k;
+	if (fi->admin_port && fi->src_int && fi->dst_int)
+		ndr_keyset_add(sv, ndr_pair_key(&f->orig, &f->resp));
 }
 
 struct src_count {
@@ -86,9 +45,8 @@ struct src_count {
 
 static int finish(ndr_ctx *c, void *sv)
 {
-	struct st *s = sv;
-	if (s->n)
-		qsort(s->base, s->n, sizeof *s->base, cmp_u64);
+	ndr_keyset *base = sv;
+	ndr_keyset_seal(base);
 	bool have_base = ndr_config(c)->baseline_until_us > ndr_config(c)->baseline_since_us;
 	size_t nh = ndr_n_hosts(c);
 	struct src_count *cnt = calloc(nh ? nh : 1, sizeof *cnt);
@@ -109,7 +67,7 @@ static int finish(ndr_ctx *c, void *sv)
 		if (!(p->flags & NDR_P_ESTABLISHED))
 			continue; /* attempts alone are the scan detector's */
 		k->dsts++;
-		if (have_base && !known(s, pair_key(&src->ip, &dst->ip)))
+		if (have_base && !ndr_keyset_has(base, ndr_pair_key(&src->ip, &dst->ip)))
 			k->fresh++;
 	}
 	unsigned fan = ndr_config(c)->fanout_min_hosts;
@@ -153,10 +111,9 @@ static int finish(ndr_ctx *c, void *sv)
 
 static void release(void *sv)
 {
-	struct st *s = sv;
-	if (s)
-		free(s->base);
-	free(s);
+	if (sv)
+		ndr_keyset_free(sv);
+	free(sv);
 }
 
 const ndr_detector ndr_lateral = { .name = "lateral", .init = init, .baseline = baseline, .finish = finish,

@@ -38,6 +38,72 @@ const ndr_detector *const ndr_detectors[] = {
 };
 #define N_DETECTORS (sizeof ndr_detectors / sizeof ndr_detectors[0])
 
+/* ---- key sets ------------------------------------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void ndr_sort_u64(uint64_t *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_u64);
+}
+
+void ndr_keyset_add(ndr_keyset *s, uint64_t key)
+{
+	if (s->n >= s->max || (s->n && s->k[s->n - 1] == key)) /* repeats come in runs: periodic traffic */
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *p = realloc(s->k, cap * sizeof *p);
+		if (!p)
+			return;
+		s->k = p;
+		s->cap = cap;
+	}
+	s->k[s->n++] = key;
+}
+
+void ndr_keyset_seal(ndr_keyset *s)
+{
+	ndr_sort_u64(s->k, s->n);
+	size_t u = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (u == 0 || s->k[u - 1] != s->k[i])
+			s->k[u++] = s->k[i];
+	s->n = u;
+}
+
+bool ndr_keyset_has(const ndr_keyset *s, uint64_t key)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->k[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && s->k[lo] == key;
+}
+
+void ndr_keyset_free(ndr_keyset *s)
+{
+	free(s->k);
+	*s = (ndr_keyset){ 0 };
+}
+
+uint64_t ndr_pair_key(const kb_ip *a, const kb_ip *b)
+{
+	unsigned char k[32];
+	memcpy(k, a->b, 16);
+	memcpy(k + 16, b->b, 16);
+	return kb_hash64(k, 32, 11);
+}
+
 /* ---- hashing and tables ----------------------------------------------------------- */
 
 uint64_t ndr_hash(const void *p, size_t n, uint64_t seed)
@@ -375,11 +441,6 @@ const char *ndr_management_at(const ndr_ctx *c, const kb_ip *a, uint16_t port)
 	return NULL;
 }
 
-bool ndr_is_business(const ndr_ctx *c, int64_t utc_s)
-{
-	return ndr_business_hours(c->cfg, c->tz, utc_s);
-}
-
 void ndr_local_text(const ndr_ctx *c, int64_t us, char *buf, size_t size)
 {
 	int64_t s = us / 1000000 + ndr_tz_offset(c->tz, us / 1000000);
@@ -425,8 +486,10 @@ static char *dup_or_empty(const char *s)
 
 int ndr_emit(ndr_ctx *c, const ndr_emit_args *a)
 {
-	if (c->ndets >= NDR_MAX_DETECTIONS)
-		return 0; /* counted in stats by the caller's view: the limit is documented */
+	if (c->ndets >= NDR_MAX_DETECTIONS) {
+		c->stats.dropped_detections++;
+		return 0;
+	}
 	if (c->ndets == c->capdets) {
 		size_t cap = c->capdets ? c->capdets * 2 : 64;
 		kb_detection *p = realloc(c->dets, cap * sizeof *p);
@@ -630,9 +693,7 @@ static int info_of(ndr_ctx *c, const kb_flow *f, ndr_flowinfo *fi, bool count_pa
 	fi->dst_int = c->hosts[d].flags & NDR_H_INTERNAL;
 	fi->established = established(f);
 	fi->admin_port = is_admin_port(f);
-	int64_t utc_s = f->start_us / 1000000;
-	ndr_local_minute_of_week(c->tz, utc_s, &fi->wday, &fi->minute);
-	fi->business = ndr_business_hours(c->cfg, c->tz, utc_s);
+	fi->business = ndr_business_hours(c->cfg, c->tz, f->start_us / 1000000);
 	if (!count_pair)
 		return 0;
 	bool fresh;
@@ -661,8 +722,6 @@ static int account(ndr_ctx *c, const kb_flow *f, ndr_flowinfo *fi)
 		p->proto = f->proto;
 		if (fi->src_int && !fi->dst_int)
 			dst->n_int_srcs++;
-	} else if (p->port != f->resp_port) {
-		p->flags |= NDR_P_MULTIPORT;
 	}
 	/* beacon state: internal to external pairs with two connections or more; made at the
 	 * second one from the first (whose bytes are still the pair's whole) */

@@ -5,17 +5,17 @@
  * The engine reads the flows of the baseline window, then of the analysis
  * window, in start-time order, and keeps the state every detector shares:
  * a host table and a (source, destination) pair table, both dense arrays
- * behind open-addressing indexes of 32-bit slots, and a beacon state
+ * behind open-addressing indexes of (hash tag, index) slots, and a beacon state
  * (ndr-beacon.h) for each pair from an internal to an external host that
  * has two connections or more. Bytes per pair: sizeof(ndr_pair) (48) plus
- * 4 / load factor (at most 0.75 filled: 5.3 to 10.7) of index, and up to a
- * quarter more while the array grows; per host 40 plus the same index;
- * per beaconing pair 256 more. 10 million pairs between 10 million hosts:
- * about 1.1 GB at most. A detector keeps whatever else it needs in its
+ * 8 / load factor of index (slots of a hash tag and an index, 3/8 to 3/4
+ * filled: 10.7 to 21.3), and up to a quarter more while the array grows;
+ * per host 40 plus the same index; per beaconing pair 256 more. 10 million
+ * pairs between 10 million hosts: 1,293 MiB measured. A detector keeps whatever else it needs in its
  * own state, bounded by its own named limits.
  *
  * Per flow, the engine fills an ndr_flowinfo (host and pair indices,
- * internal or not, local time, business hours, admin port, established) and
+ * internal or not, business hours, admin port, established) and
  * calls each detector's `flow` hook (and `baseline` for baseline flows);
  * at the end each `finish` emits detections with ndr_emit(). A detection
  * may name sample flows to collect: the engine then reads the window once
@@ -37,14 +37,14 @@
 /* Limits of the engine. */
 #define NDR_MAX_HOSTS (64u << 20)        /* hosts kept; past it the run fails with KB_ELIMIT */
 #define NDR_MAX_PAIRS (256u << 20)       /* pairs kept; past it the run fails with KB_ELIMIT */
-#define NDR_MAX_DETECTIONS 100000u       /* detections kept; the lowest-threat ones past it are dropped */
+#define NDR_MAX_DETECTIONS 100000u       /* detections kept; later ones are dropped and counted */
 #define NDR_HOLD_US (35ll * 60 * 1000000) /* unidirectional/partial records wait this long for their other half */
 #define NDR_PAIR_SLACK_US (60ll * 1000000) /* the two directions of one session start at most this far apart */
 #define NDR_STITCH_GAP_US (120ll * 1000000) /* a session cut by a timeout continues within this gap */
 
 enum { NDR_H_INTERNAL = 1, NDR_H_ADMIN = 2, NDR_H_RESOLVER = 4 };
 #define NDR_RESOLVER_CLIENTS 5 /* internal hosts sending DNS to a host make it a resolver */
-enum { NDR_P_ADMIN = 1, NDR_P_ESTABLISHED = 2, NDR_P_MULTIPORT = 4, NDR_P_BASELINE = 8 };
+enum { NDR_P_ADMIN = 1, NDR_P_ESTABLISHED = 2 };
 
 typedef struct ndr_host {
 	kb_ip ip;
@@ -76,7 +76,6 @@ typedef struct ndr_flowinfo {
 	bool admin_port;         /* TCP to 22, 23, 135, 139, 445, 3389, 5900, 5985, 5986 */
 	bool new_pair;           /* the pair's first flow in the window */
 	bool business;           /* in business hours (local time) */
-	int wday, minute;        /* local day of week (0 Sunday) and minute of the day */
 } ndr_flowinfo;
 
 typedef struct ndr_ctx ndr_ctx;
@@ -104,8 +103,6 @@ const char *ndr_asset_at(const ndr_ctx *c, const kb_ip *a);
 const char *ndr_kind_at(const ndr_ctx *c, const kb_ip *a);
 /* The ledger management interface at an address and port: its asset, or NULL. */
 const char *ndr_management_at(const ndr_ctx *c, const kb_ip *a, uint16_t port);
-/* Local time of a UTC instant (seconds). */
-bool ndr_is_business(const ndr_ctx *c, int64_t utc_s);
 /* "2026-11-20 02:04 Europe/Berlin" of a UTC microsecond time. */
 void ndr_local_text(const ndr_ctx *c, int64_t us, char *buf, size_t size);
 
@@ -135,6 +132,24 @@ typedef struct ndr_detector {
 
 extern const ndr_detector ndr_beacon, ndr_uncommon_port, ndr_long_conn, ndr_exfil, ndr_lateral, ndr_scan,
 	ndr_console, ndr_ioc_contact, ndr_dns_c2;
+
+/* A set of 64-bit keys built in one go and then only asked (the baseline's
+ * pairs): add while reading, seal once (sort, drop repeats), then has().
+ * At most `max` keys are kept; past it, or when memory runs out, a key is
+ * not kept, so a detector using the set as "seen before" reports more,
+ * never less. */
+typedef struct ndr_keyset {
+	uint64_t *k;
+	size_t n, cap, max;
+} ndr_keyset;
+void ndr_keyset_add(ndr_keyset *s, uint64_t key);
+void ndr_keyset_seal(ndr_keyset *s);
+bool ndr_keyset_has(const ndr_keyset *s, uint64_t key);
+void ndr_keyset_free(ndr_keyset *s);
+/* The key of an ordered address pair, for such sets. */
+uint64_t ndr_pair_key(const kb_ip *a, const kb_ip *b);
+/* Sort 64-bit values ascending. */
+void ndr_sort_u64(uint64_t *v, size_t n);
 
 /* Text helpers for evidence. */
 void ndr_ip_text(const kb_ip *a, char *buf, size_t size);
