@@ -111,6 +111,9 @@ void table_set_hidden(table *t, unsigned mask);
 void progress_update(cli *c, const char *what, uint64_t done, uint64_t total, uint64_t records);
 void progress_clear(cli *c);
 
+/* "2026-11-20T01:00:00Z" of microseconds since 1970 (UTC). */
+void cli_iso_time(int64_t us, char *out, size_t size);
+
 /* Human section heading (table mode only). */
 void cli_heading(cli *c, const char *title);
 

@@ -49,10 +49,10 @@ static int parse_time(const char *s, int64_t *ret)
 
 static void iso(int64_t us, char *out, size_t size)
 {
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	if (us <= 0 || !gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, size, "%s", "");
+	if (us <= 0)
+		out[0] = '\0';
+	else
+		cli_iso_time(us, out, size);
 }
 
 static void sample_text(const kb_flow *f, char *out, size_t size)

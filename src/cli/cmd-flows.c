@@ -20,13 +20,13 @@ static const char usage_flows[] =
 	"       koban flows list\n"
 	"       koban flows delete NAME...";
 
-/* "2026-11-20T01:00:00Z" of a microsecond time. */
+/* The time of a first or last flow; 0 is none. */
 static void iso(int64_t us, char *out, size_t size)
 {
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	if (us == 0 || !gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, size, "%s", "");
+	if (us == 0)
+		out[0] = '\0';
+	else
+		cli_iso_time(us, out, size);
 }
 
 static int flows_import(cli *c, int argc, char **argv)

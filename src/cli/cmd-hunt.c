@@ -51,6 +51,7 @@ struct hit_row {
 };
 
 struct callback {
+	kb_ioc_type type;   /* domain, ipv4 or ipv6 */
 	char *value;
 	char *label;
 	char *first, *last; /* ISO 8601 date-times of the lines, or NULL */
@@ -264,12 +265,8 @@ static void keep_callback(struct hunt *h, const char *file, const kb_hunt_line *
 	    (t != KB_IOC_DOMAIN && t != KB_IOC_IPV4 && t != KB_IOC_IPV6))
 		return;
 	char seen[32] = "";
-	if (li->has_epoch) {
-		time_t tt = (time_t)li->epoch;
-		struct tm tm;
-		if (gmtime_r(&tt, &tm))
-			strftime(seen, sizeof seen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
+	if (li->has_epoch && li->epoch > -(INT64_C(1) << 40) && li->epoch < (INT64_C(1) << 40)) /* no overflow in us */
+		cli_iso_time(li->epoch * 1000000, seen, sizeof seen);
 	char label[1200];
 	snprintf(label, sizeof label, "Log4Shell callback (%s) in %s:%llu", kb_l4s_class_name(hit->cls), file,
 	         (unsigned long long)ln->lineno);
@@ -301,6 +298,7 @@ static void keep_callback(struct hunt *h, const char *file, const kb_hunt_line *
 		h->capcb = cap;
 	}
 	struct callback *cb = &h->cbs[h->ncb++];
+	cb->type = t;
 	cb->value = strdup(v);
 	cb->label = strdup(label);
 	cb->first = *seen ? strdup(seen) : NULL;
@@ -586,16 +584,9 @@ static int keep(struct hunt *h, kb_error *err)
 		};
 	}
 	for (size_t i = 0; r == 0 && i < h->ncb; i++)
-		iocs[i] = (kb_ioc){ .type = KB_IOC_DOMAIN, .value = h->cbs[i].value, .source = HUNT_SELF_SOURCE,
+		iocs[i] = (kb_ioc){ .type = h->cbs[i].type, .value = h->cbs[i].value, .source = HUNT_SELF_SOURCE,
 			            .first_seen = h->cbs[i].first, .last_seen = h->cbs[i].last, .confidence = -1,
 			            .to_ids = true, .label = h->cbs[i].label };
-	/* the type is told again from the value (an address callback is an ipv4/ipv6 IOC) */
-	for (size_t i = 0; r == 0 && i < h->ncb; i++) {
-		kb_ioc_type t;
-		char v[KB_IOC_MAX_VALUE_BYTES + 1];
-		if (kb_ioc_detect(iocs[i].value, strlen(iocs[i].value), &t, v, sizeof v) == 0)
-			iocs[i].type = t;
-	}
 	if (r == 0)
 		r = kb_store_begin(s, err);
 	if (r == 0) {

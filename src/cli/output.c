@@ -300,6 +300,14 @@ void table_end(table *t)
 	fflush(stdout);
 }
 
+void cli_iso_time(int64_t us, char *out, size_t size)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, size, "%s", "");
+}
+
 void cli_heading(cli *c, const char *title)
 {
 	if (c->fmt != OUT_TABLE)
