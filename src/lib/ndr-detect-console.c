@@ -13,6 +13,7 @@
  * certainty 80 (the flow is a fact; whether it was wanted is not).
  */
 #include "ndr-internal.h"
+#include "util-map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct ent {
 struct st {
 	struct ent *e;
 	size_t n, cap;
+	kb_map ix; /* (source, console) host indices -> entry index + 1 */
 };
 
 static int init(ndr_ctx *c, void **ret)
@@ -77,12 +79,9 @@ static void flow(ndr_ctx *c, void *sv, const kb_flow *f, const ndr_flowinfo *fi)
 static struct ent *find(struct st *s, ndr_ctx *c, const kb_flow *f, const ndr_flowinfo *fi, const char *asset)
 {
 	(void)c;
-	struct ent *e = NULL;
-	for (size_t i = s->n; i-- > 0;)
-		if (s->e[i].src == fi->src && s->e[i].dst == fi->dst) {
-			e = &s->e[i];
-			break;
-		}
+	uint32_t key[2] = { fi->src, fi->dst };
+	uintptr_t at = (uintptr_t)kb_map_get(&s->ix, key, sizeof key);
+	struct ent *e = at ? &s->e[at - 1] : NULL;
 	if (!e) {
 		if (s->n >= NDR_CONSOLE_MAX)
 			return NULL;
@@ -94,6 +93,8 @@ static struct ent *find(struct st *s, ndr_ctx *c, const kb_flow *f, const ndr_fl
 			s->e = p;
 			s->cap = cap;
 		}
+		if (kb_map_put(&s->ix, key, sizeof key, (void *)(uintptr_t)(s->n + 1), NULL) < 0)
+			return NULL;
 		e = &s->e[s->n++];
 		*e = (struct ent){ .src = fi->src, .dst = fi->dst, .port = f->resp_port, .asset = asset };
 	}
@@ -151,8 +152,10 @@ static int finish(ndr_ctx *c, void *sv)
 static void release(void *sv)
 {
 	struct st *s = sv;
-	if (s)
+	if (s) {
 		free(s->e);
+		kb_map_free(&s->ix, NULL);
+	}
 	free(s);
 }
 

@@ -10,6 +10,7 @@
  * IOC's confidence when it has one, else 70.
  */
 #include "ndr-internal.h"
+#include "util-map.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct ent {
 struct st {
 	struct ent *e;
 	size_t n, cap;
+	kb_map ix; /* (host, IOC) -> entry index + 1 */
 };
 
 static int init(ndr_ctx *c, void **ret)
@@ -47,9 +49,12 @@ static const kb_ioc *match_ip(const kb_ioc_set *set, const kb_ip *a)
 
 static struct ent *entry(struct st *s, const kb_ip *host, const kb_ioc *ioc)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->e[i].ioc == ioc && memcmp(s->e[i].host.b, host->b, 16) == 0)
-			return &s->e[i];
+	unsigned char key[16 + sizeof ioc];
+	memcpy(key, host->b, 16);
+	memcpy(key + 16, &ioc, sizeof ioc);
+	uintptr_t at = (uintptr_t)kb_map_get(&s->ix, key, sizeof key);
+	if (at)
+		return &s->e[at - 1];
 	if (s->n >= NDR_IOC_MAX)
 		return NULL;
 	if (s->n == s->cap) {
@@ -60,6 +65,8 @@ static struct ent *entry(struct st *s, const kb_ip *host, const kb_ioc *ioc)
 		s->e = p;
 		s->cap = cap;
 	}
+	if (kb_map_put(&s->ix, key, sizeof key, (void *)(uintptr_t)(s->n + 1), NULL) < 0)
+		return NULL;
 	struct ent *e = &s->e[s->n++];
 	memset(e, 0, sizeof *e);
 	e->host = *host;
@@ -157,8 +164,10 @@ static int finish(ndr_ctx *c, void *sv)
 static void release(void *sv)
 {
 	struct st *s = sv;
-	if (s)
+	if (s) {
 		free(s->e);
+		kb_map_free(&s->ix, NULL);
+	}
 	free(s);
 }
 
