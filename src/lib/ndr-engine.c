@@ -1093,10 +1093,19 @@ static int rank(ndr_ctx *c, kb_detect_result *res)
 	if (!sorted)
 		return KB_ENOMEM;
 	size_t n = 0;
-	for (size_t r = 0; r < nh; r++)
-		for (size_t i = 0; i < c->ndets; i++)
-			if (memcmp(c->dets[i].host.b, h[r].host.b, 16) == 0)
-				sorted[n++] = c->dets[i];
+	for (size_t r = 0; r < nh; r++) {
+		/* the detections are sorted by host: the host's run starts at the first not below it */
+		size_t lo = 0, hi = c->ndets;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (memcmp(c->dets[mid].host.b, h[r].host.b, 16) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memcpy(sorted + n, c->dets + lo, h[r].n_detections * sizeof *sorted);
+		n += h[r].n_detections;
+	}
 	memcpy(c->dets, sorted, n * sizeof *sorted);
 	free(sorted);
 	return 0;

@@ -6,6 +6,7 @@
  * ranking formula and --host.
  */
 #include "koban/detect.h"
+#include "ndr-internal.h"
 #include "koban/flowstore.h"
 #include "koban/ioc.h"
 #include "koban/ledger.h"
@@ -448,6 +449,43 @@ static void test_ranking_and_host(void **state)
 	end(res);
 }
 
+/* NDR_MAX_DETECTIONS: one rare port per flow, more flows than detections
+ * are kept; the rest are counted, and the ranking stays whole. */
+static void test_detection_limit(void **state)
+{
+	(void)state;
+	begin();
+	size_t want = NDR_MAX_DETECTIONS + 25, made = 0;
+	for (uint32_t i = 0; made < want; i++) {
+		uint16_t port = (uint16_t)(1 + i % 65535);
+		if (port == 53 || port == 80 || port == 123 || port == 443)
+			continue;
+		char src[32];
+		snprintf(src, sizeof src, "10.1.%u.%u", (i / 65535) % 256, 1 + i % 200);
+		kb_flow f;
+		memset(&f, 0, sizeof f);
+		f.orig = ip(src);
+		f.resp = ip("203.0.113.99");
+		f.resp_port = port;
+		f.proto = i / 65535 ? 17 : 6;
+		f.start_us = S(DAY2 + 100 + (int64_t)(made % 80000));
+		f.duration_us = 1000000;
+		f.orig_bytes = f.resp_bytes = 100;
+		f.orig_pkts = f.resp_pkts = 1;
+		kb_error err;
+		assert_int_equal(kb_flow_writer_put(w, &f, &err), 0);
+		made++;
+	}
+	kb_detect_result *res = run(NULL);
+	assert_int_equal(res->n_detections, NDR_MAX_DETECTIONS);
+	assert_true(res->stats.dropped_detections >= 25);
+	size_t sum = 0;
+	for (size_t i = 0; i < res->n_hosts; i++)
+		sum += res->hosts[i].n_detections;
+	assert_int_equal(sum, res->n_detections);
+	end(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_lateral),         cmocka_unit_test(test_scans),
 		cmocka_unit_test(test_console),         cmocka_unit_test(test_ioc_and_dns),
 		cmocka_unit_test(test_pairing_and_stitching), cmocka_unit_test(test_ranking_and_host),
+		cmocka_unit_test(test_detection_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
